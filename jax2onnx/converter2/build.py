@@ -1,0 +1,98 @@
+"""TracedProgram → ``onnx_ir.Model``: inputs, weights, the eqn walk, outputs, passes."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import onnx_ir as ir
+
+from ..errors import UnsupportedPrimitiveError
+from ..plugin.jaxpr_utils import find_unsupported
+from .context import IrContext, ir_shape, ir_type
+from .lower import PIPELINE, lower_eqns
+from .passes import optimize
+
+__all__ = ["build_model", "IR_VERSION_FOR_OPSET"]
+
+log = logging.getLogger("jax2onnx.converter2")
+
+#: lowest IR version each opset needs (onnx's own version table)
+IR_VERSION_FOR_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10, 23: 11, 24: 11, 25: 12}
+
+
+def _used_vars(jaxpr) -> set:
+    used = set()
+    for eqn in jaxpr.eqns:
+        used.update(v for v in eqn.invars if not hasattr(v, "val"))
+    used.update(v for v in jaxpr.outvars if not hasattr(v, "val"))
+    return used
+
+
+def build_model(program, opset: int) -> ir.Model:
+    """Lower ``program`` (from the front end) into an onnx_ir model."""
+    t0 = time.perf_counter()
+    jaxpr = program.jaxpr
+    sites = find_unsupported(jaxpr, PIPELINE)
+    if sites:
+        raise UnsupportedPrimitiveError(PIPELINE, sites)
+    ctx = IrContext(opset)
+    used = _used_vars(jaxpr)
+    inputs = []
+    for name, var in zip(program.input_names, program.input_vars):
+        val = ir.Value(name=name, shape=ir_shape(var.aval.shape), type=ir_type(var.aval.dtype))
+        inputs.append(val)
+    for sym, (i, axis) in program.symbol_origins.items():
+        ctx.symbol_sources[sym] = (inputs[i], axis)
+    weights = []
+    by_id: dict[int, ir.Value] = {}
+    for name, var, array in zip(program.weight_names, program.weight_vars, program.weight_values):
+        if var not in used:
+            weights.append(None)
+            continue
+        if id(array) not in by_id:  # tied weights share one initializer
+            by_id[id(array)] = ctx.weight(array, name)
+        weights.append(by_id[id(array)])
+    consts = [ctx.weight(c, ctx.fresh("const")) if isinstance(c, np.ndarray) or hasattr(c, "shape") else c
+              for c in program.consts]
+    outs = lower_eqns(ctx, jaxpr, weights + inputs, consts)
+    outputs = _name_outputs(ctx, outs, program.output_names, jaxpr.outvars)
+    nodes = list(ctx.prologue.nodes) + list(ctx.tape.nodes)
+    graph = ir.Graph(
+        inputs, outputs, nodes=nodes,
+        initializers=list(ctx.initializers.values()),
+        opset_imports={"": opset},
+        name=program.model_name,
+    )
+    model = ir.Model(graph, ir_version=IR_VERSION_FOR_OPSET.get(opset, 10),
+                     producer_name="jax2onnx", producer_version=_version())
+    optimize(model)
+    log.debug("lowered %d eqns to %d nodes in %.3fs", len(jaxpr.eqns), len(graph), time.perf_counter() - t0)
+    return model
+
+
+def _name_outputs(ctx: IrContext, outs, names, outvars) -> list[ir.Value]:
+    """Graph outputs get the user's names; an Identity separates inputs/weights/repeats."""
+    result = []
+    seen = set()
+    for val, name, var in zip(outs, names, outvars):
+        needs_copy = (
+            val.producer() is None  # a graph input, an initializer
+            or id(val) in seen
+            or val.name in names and val.name != name
+        )
+        if needs_copy:
+            val = ctx.op("Identity", val)
+            val.type = ir_type(var.aval.dtype)
+            val.shape = ir_shape(var.aval.shape)
+        val.name = name
+        seen.add(id(val))
+        result.append(val)
+    return result
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__

@@ -1,0 +1,201 @@
+"""The onnx_ir lowering context handed to every ``plugin2`` lowering.
+
+>>> # inside a lowering:  def lower(ctx, x, y, **params): return ctx.op("Add", x, y)
+
+Lowerings receive ``ir.Value``s and return ``ir.Value``s; the converter names
+outputs and stamps dtype/shape from the jaxpr avals. ``ctx.in_avals`` and
+``ctx.out_avals`` describe the equation being lowered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Sequence
+
+import numpy as np
+import onnx_ir as ir
+from onnx_ir import tape as ir_tape
+
+from ..frontend.inputs import dim_to_str, is_symbolic
+from ..plugin.dims import evaluate_dim
+
+__all__ = ["IrContext", "ir_type", "ir_shape"]
+
+
+def ir_shape(shape) -> ir.Shape:
+    return ir.Shape([dim_to_str(d) if is_symbolic(d) else int(d) for d in shape])
+
+
+def ir_dtype(dtype) -> ir.DataType:
+    return ir.DataType.from_numpy(np.dtype(dtype))
+
+
+def ir_type(dtype) -> ir.TensorType:
+    return ir.TensorType(ir_dtype(dtype))
+
+
+class IrContext:
+    """Builds one graph (the main graph or a subgraph) on an ``onnx_ir`` tape."""
+
+    def __init__(self, opset: int, parent: "IrContext | None" = None, name: str = "main"):
+        self.opset = opset
+        self.parent = parent
+        root = parent.root if parent is not None else None
+        self.root = root or self
+        self.name = name
+        self.tape = ir_tape.Tape()
+        self.prologue = ir_tape.Tape() if root is None else None  # symbol Shape nodes
+        self.initializers: dict[str, ir.Value] = {} if root is None else self.root.initializers
+        self.env: dict[Any, ir.Value] = {}
+        self.symbol_sources: dict[str, tuple[ir.Value, int]] = {} if root is None else self.root.symbol_sources
+        self._dim_cache: dict[str, ir.Value] = {}
+        self._const_cache: dict[tuple, ir.Value] = {} if root is None else self.root._const_cache
+        self._counter = [0] if root is None else self.root._counter
+        self.eqn = None
+        self.scope = ""
+        self.metadata: dict[str, str] = {}
+
+    # ---- naming ---------------------------------------------------------------------
+    def fresh(self, prefix: str) -> str:
+        self._counter[0] += 1
+        return f"{prefix}_{self._counter[0]}"
+
+    @property
+    def in_avals(self):
+        return [v.aval for v in self.eqn.invars]
+
+    @property
+    def out_avals(self):
+        return [v.aval for v in self.eqn.outvars]
+
+    # ---- building ---------------------------------------------------------------------
+    def op(self, op_type: str, *inputs, num_outputs: int | None = None, domain: str = "", **attrs):
+        """Emit one node; returns its output value (a tuple with ``num_outputs``)."""
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+        base = f"{self.scope}{op_type}"
+        name = self.fresh(base)
+        kwargs = dict(domain=domain, name=name, metadata_props=dict(self.metadata) or None)
+        if num_outputs is None:
+            out = self.tape.op(op_type, list(inputs), attrs, **kwargs)
+            out.name = f"{name}_out"
+            return out
+        outs = self.tape.op_multi_out(op_type, list(inputs), attrs, num_outputs=num_outputs, **kwargs)
+        for i, o in enumerate(outs):
+            o.name = f"{name}_out{i}"
+        return tuple(outs)
+
+    def const(self, value, dtype=None, name: str | None = None) -> ir.Value:
+        """An initializer for ``value``; small constants are shared by content."""
+        arr = value if isinstance(value, np.ndarray) and dtype is None else np.asarray(value, dtype=dtype)
+        small = arr.size <= 64
+        key = None
+        if small:
+            key = (arr.dtype.str, arr.shape, hashlib.sha1(np.ascontiguousarray(arr).tobytes()).hexdigest())
+            if key in self._const_cache:
+                return self._const_cache[key]
+        return self._add_initializer(arr, name or self.fresh("const"), key)
+
+    def weight(self, array, name: str) -> ir.Value:
+        """A named initializer wrapping ``array`` without copying it."""
+        return self._add_initializer(array, name, None)
+
+    def _add_initializer(self, array, name: str, key) -> ir.Value:
+        root = self.root
+        while name in root.initializers:
+            name = root.fresh(name)
+        tensor = ir.Tensor(array if isinstance(array, np.ndarray) else np.asarray(array), name=name)
+        val = ir.Value(name=name, shape=ir.Shape(tensor.shape), type=ir.TensorType(tensor.dtype), const_value=tensor)
+        root.initializers[name] = val
+        if key is not None:
+            root._const_cache[key] = val
+        return val
+
+    # ---- dimensions -----------------------------------------------------------------
+    def dim(self, d) -> ir.Value:
+        """int64 tensor of shape [1] holding dimension ``d`` (int or symbolic expression)."""
+        if not is_symbolic(d):
+            return self.const(np.array([int(d)], dtype=np.int64))
+        key = dim_to_str(d)
+        cached = self._lookup_dim(key)
+        if cached is not None:
+            return cached
+
+        def leaf(sym: str):
+            if sym not in self.symbol_sources:
+                raise ValueError(
+                    f"symbolic dimension '{sym}' (in {key}) cannot be traced back to any input "
+                    f"axis; give it as a plain symbol in one of the input shapes"
+                )
+            return self.root._symbol_value(sym)
+
+        val = evaluate_dim(
+            d, leaf,
+            lambda op, a, b: self.op(op, a, b),
+            lambda c: self.const(np.array([c], dtype=np.int64)),
+        )
+        self._dim_cache[key] = val
+        return val
+
+    def _lookup_dim(self, key):
+        ctx = self
+        while ctx is not None:
+            if key in ctx._dim_cache:
+                return ctx._dim_cache[key]
+            ctx = ctx.parent
+        return None
+
+    def _symbol_value(self, sym: str) -> ir.Value:
+        if sym not in self._dim_cache:
+            src, axis = self.symbol_sources[sym]
+            out = self.prologue.op("Shape", [src], {"start": axis, "end": axis + 1}, name=f"dim_{sym}")
+            out.name = f"dim_{sym}"
+            out.dtype = ir.DataType.INT64
+            out.shape = ir.Shape([1])
+            self._dim_cache[sym] = out
+        return self._dim_cache[sym]
+
+    def shape(self, dims: Sequence) -> ir.Value:
+        """1-D int64 shape tensor for ``dims``; one Concat when any dim is symbolic."""
+        if not any(is_symbolic(d) for d in dims):
+            return self.const(np.array([int(d) for d in dims], dtype=np.int64))
+        key = "shape:" + ",".join(dim_to_str(d) if is_symbolic(d) else str(d) for d in dims)
+        cached = self._lookup_dim(key)
+        if cached is not None:
+            return cached
+        parts, run = [], []
+        for d in dims:
+            if is_symbolic(d):
+                if run:
+                    parts.append(self.const(np.array(run, dtype=np.int64)))
+                    run = []
+                parts.append(self.dim(d))
+            else:
+                run.append(int(d))
+        if run:
+            parts.append(self.const(np.array(run, dtype=np.int64)))
+        val = parts[0] if len(parts) == 1 else self.op("Concat", *parts, axis=0)
+        self._dim_cache[key] = val
+        return val
+
+    def scalar_dim(self, d, dtype=np.int64) -> ir.Value:
+        """Dimension ``d`` as a rank-0 tensor of ``dtype`` (Range bounds, dim_as_value)."""
+        if not is_symbolic(d):
+            return self.const(np.array(int(d), dtype=dtype))
+        v = self.op("Squeeze", self.dim(d), self.const(np.array([0], dtype=np.int64)))
+        return v if np.dtype(dtype) == np.int64 else self.op("Cast", v, to=ir_dtype(dtype))
+
+    def subcontext(self, name: str) -> "IrContext":
+        """A context for a subgraph (If branch, Loop body) that sees this graph's values."""
+        sub = IrContext(self.opset, parent=self, name=name)
+        sub.scope = self.scope
+        return sub
+
+    # ---- sub-jaxprs -----------------------------------------------------------------
+    def inline(self, jaxpr, args: Sequence[ir.Value], consts: Sequence = ()) -> list[ir.Value]:
+        """Lower a sub-jaxpr into this graph (calls, jit, custom_jvp)."""
+        from .lower import lower_eqns  # local: lower imports this module
+
+        return lower_eqns(self, jaxpr, list(args), list(consts))
+
+    def dtype_of(self, aval) -> ir.DataType:
+        return ir_dtype(aval.dtype)

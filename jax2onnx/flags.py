@@ -1,0 +1,92 @@
+"""Every switch that changes jax2onnx's behaviour, in one place.
+
+All ``JAX2ONNX_*`` environment variables are read here and nowhere else, each
+through a small function so tests can change the environment at any time.
+
+>>> resolve_use_onnx_ir(True)
+True
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = [
+    "DEFAULT_USE_ONNX_IR",
+    "resolve_use_onnx_ir",
+    "shadow_mode",
+    "shadow_max_bytes",
+    "shadow_report_path",
+    "debug_ir_dump",
+    "optimize_enabled",
+    "parse_bool",
+]
+
+#: The pipeline used when neither the argument nor the environment decides.
+#: May become True only while the parity gate passes (a test holds that).
+DEFAULT_USE_ONNX_IR = False
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_bool(name: str, value: str) -> bool:
+    """Parse a boolean environment value; raise a ValueError naming the variable."""
+    v = value.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a boolean; use one of 0/1/true/false/yes/no/on/off"
+    )
+
+
+def _env_bool(name: str) -> bool | None:
+    raw = os.environ.get(name)
+    return None if raw is None else parse_bool(name, raw)
+
+
+def resolve_use_onnx_ir(use_onnx_ir: bool | None) -> bool:
+    """Argument > ``JAX2ONNX_USE_ONNX_IR`` > ``DEFAULT_USE_ONNX_IR``."""
+    if use_onnx_ir is not None:
+        if not isinstance(use_onnx_ir, bool):
+            raise TypeError(f"use_onnx_ir must be True, False or None, got {use_onnx_ir!r}")
+        return use_onnx_ir
+    env = _env_bool("JAX2ONNX_USE_ONNX_IR")
+    return DEFAULT_USE_ONNX_IR if env is None else env
+
+
+def shadow_mode() -> str:
+    """``"off"``, ``"warn"`` (``JAX2ONNX_SHADOW_COMPARE=1``) or ``"strict"``."""
+    raw = os.environ.get("JAX2ONNX_SHADOW_COMPARE", "").strip().lower()
+    if raw == "strict":
+        return "strict"
+    return "warn" if parse_bool("JAX2ONNX_SHADOW_COMPARE", raw) else "off"
+
+
+def shadow_max_bytes() -> int:
+    """Numeric shadow comparison runs only when inputs+weights are below this size."""
+    raw = os.environ.get("JAX2ONNX_SHADOW_MAX_BYTES", "")
+    return int(raw) if raw.strip() else 64 * 1024 * 1024
+
+
+def shadow_report_path() -> str | None:
+    """File to append shadow reports to as JSON lines (``JAX2ONNX_SHADOW_REPORT``)."""
+    return os.environ.get("JAX2ONNX_SHADOW_REPORT") or None
+
+
+def debug_ir_dump() -> bool:
+    """``JAX2ONNX_DEBUG_IR_DUMP=1`` writes the IR text and model to ./.artifacts/latest/."""
+    return bool(_env_bool("JAX2ONNX_DEBUG_IR_DUMP"))
+
+
+def optimize_enabled() -> bool:
+    """``JAX2ONNX_OPTIMIZE=0`` turns graph clean-up passes off, for debugging."""
+    env = _env_bool("JAX2ONNX_OPTIMIZE")
+    return True if env is None else env
+
+
+def xdist_worker() -> str | None:
+    """The pytest-xdist worker id, if any (used to keep report files per worker)."""
+    return os.environ.get("PYTEST_XDIST_WORKER") or None

@@ -1,0 +1,158 @@
+"""Model adapters: turn what the user passed into a pure function of (weights, inputs).
+
+Weights of Flax NNX and Equinox modules become named ONNX initializers rather
+than graph inputs: the adapter splits the module into its arrays and a static
+remainder, and the traced function takes the arrays as its first argument.
+Modules are converted in inference mode (NNX ``eval()``, Equinox
+``inference_mode``) on a copy; the user's object is never modified.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["Prepared", "prepare"]
+
+
+@dataclass
+class Prepared:
+    """A pure callable ``call(weights, *args)`` plus the weights and naming hints."""
+
+    call: Callable
+    weight_names: list[str] = field(default_factory=list)
+    weight_values: list[Any] = field(default_factory=list)
+    arg_names: list[str] | None = None
+    display_name: str = "fn"
+    kind: str = "function"
+
+    def reference(self, *args):
+        """Run the prepared callable in JAX (what the ONNX model must match)."""
+        return self.call(self.weight_values, *args)
+
+
+def _key_name(path) -> str:
+    parts = []
+    for k in path:
+        for attr in ("key", "name", "idx"):
+            if hasattr(k, attr):
+                parts.append(str(getattr(k, attr)))
+                break
+        else:
+            parts.append(str(k))
+    if parts and parts[-1] in ("value", "raw_value"):
+        parts.pop()
+    return ".".join(p for p in parts if p) or "w"
+
+
+def _is_weight(leaf) -> bool:
+    import jax
+
+    if not (isinstance(leaf, (np.ndarray, jax.Array))):
+        return False
+    dt = leaf.dtype
+    return not jax.dtypes.issubdtype(dt, jax.dtypes.extended)
+
+
+def _arg_names(fn) -> list[str] | None:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    names = []
+    for p in sig.parameters.values():
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind is p.VAR_POSITIONAL:
+            return names + [None]  # type: ignore[list-item]
+    return names
+
+
+def _split_tree(tree):
+    """(weight leaves, their names, a function rebuilding the tree from new weights)."""
+    import jax
+
+    leaves_with_path, treedef = jax.tree_util.tree_flatten_with_path(tree)
+    weight_pos = [i for i, (_, leaf) in enumerate(leaves_with_path) if _is_weight(leaf)]
+    leaves = [leaf for _, leaf in leaves_with_path]
+    names = [_key_name(leaves_with_path[i][0]) for i in weight_pos]
+
+    def rebuild(weights):
+        new = list(leaves)
+        for i, w in zip(weight_pos, weights):
+            new[i] = w
+        return jax.tree_util.tree_unflatten(treedef, new)
+
+    return [leaves[i] for i in weight_pos], names, rebuild
+
+
+def _prepare_nnx(model, input_params) -> Prepared:
+    from flax import nnx
+
+    graphdef, state = nnx.split(model)
+    weights, names, rebuild = _split_tree(state)
+
+    def call(ws, *args):
+        m = nnx.merge(graphdef, rebuild(ws))
+        m.eval()  # BatchNorm uses running stats, Dropout is the identity
+        return m(*args, **input_params)
+
+    return Prepared(call, names, weights, _arg_names(type(model).__call__)[1:] if _arg_names(type(model).__call__) else None,
+                    type(model).__name__, "nnx")
+
+
+def _prepare_eqx(model, input_params) -> Prepared:
+    import equinox as eqx
+
+    model = eqx.nn.inference_mode(model, True)
+    dynamic, static = eqx.partition(model, eqx.is_array)
+    weights, names, rebuild = _split_tree(dynamic)
+
+    def call(ws, *args):
+        return eqx.combine(rebuild(ws), static)(*args, **input_params)
+
+    call_names = _arg_names(type(model).__call__)
+    return Prepared(call, names, weights, call_names[1:] if call_names else None,
+                    type(model).__name__, "equinox")
+
+
+def _prepare_function(fn, input_params) -> Prepared:
+    def call(ws, *args):
+        return fn(*args, **input_params)
+
+    name = getattr(fn, "__name__", type(fn).__name__)
+    return Prepared(call, [], [], _arg_names(fn), name if name != "<lambda>" else "fn", "function")
+
+
+#: extra adapters registered by other modules: (predicate, prepare) tried first
+EXTRA_ADAPTERS: list[tuple[Callable[[Any], bool], Callable[[Any, dict], Prepared]]] = []
+
+
+def prepare(fn: Any, input_params: dict | None) -> Prepared:
+    """Pick the adapter for ``fn`` (only frameworks the user already imported are checked)."""
+    if not callable(fn):
+        raise TypeError(
+            f"fn must be callable (a function, an nnx.Module, a Linen apply closure or "
+            f"an eqx.Module), got {type(fn).__name__}"
+        )
+    if input_params is not None and not isinstance(input_params, dict):
+        raise TypeError(f"input_params must be a dict of keyword arguments, got {type(input_params).__name__}")
+    params = dict(input_params or {})
+    for predicate, adapter in EXTRA_ADAPTERS:
+        if predicate(fn):
+            return adapter(fn, params)
+    if "flax.nnx" in sys.modules:
+        from flax import nnx
+
+        if isinstance(fn, nnx.Module):
+            return _prepare_nnx(fn, params)
+    if "equinox" in sys.modules:
+        import equinox as eqx
+
+        if isinstance(fn, eqx.Module):
+            return _prepare_eqx(fn, params)
+    return _prepare_function(fn, params)

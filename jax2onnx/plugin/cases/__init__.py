@@ -1,0 +1,1 @@
+"""Testcase catalog entries, one module per family."""

@@ -1,0 +1,57 @@
+"""Which family module lowers which JAX primitive (both pipelines use the same names).
+
+The registry imports ``jax2onnx.plugins.<family>`` (legacy) or
+``jax2onnx.plugin2.<family>`` (onnx_ir) on the first lookup of a primitive, so
+``import jax2onnx`` stays cheap. A policy test checks this index against what the
+family modules actually register.
+"""
+
+from __future__ import annotations
+
+_FAMILIES: dict[str, tuple[str, ...]] = {
+    "elementwise": (
+        "add", "sub", "mul", "div", "neg", "max", "min", "abs", "sign", "floor", "ceil",
+        "round", "exp", "exp2", "log", "log1p", "expm1", "sqrt", "rsqrt", "cbrt", "square",
+        "tanh", "logistic", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
+        "asinh", "acosh", "atanh", "atan2", "erf", "erfc", "erf_inv", "lgamma", "digamma",
+        "pow", "integer_pow", "rem", "clamp", "nextafter", "is_finite",
+    ),
+    "logic": (
+        "and", "or", "not", "xor", "shift_left", "shift_right_logical",
+        "shift_right_arithmetic", "population_count", "eq", "ne", "lt", "le", "gt", "ge",
+        "select_n", "convert_element_type", "bitcast_convert_type",
+    ),
+    "shape": (
+        "reshape", "broadcast_in_dim", "squeeze", "expand_dims", "transpose", "rev", "pad",
+        "concatenate", "split", "iota", "copy", "copy_p", "stop_gradient", "dim_as_value",
+    ),
+    "indexing": (
+        "slice", "dynamic_slice", "dynamic_update_slice", "gather", "scatter",
+        "scatter-add", "scatter-mul", "scatter-min", "scatter-max",
+    ),
+    "reductions": (
+        "reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_and", "reduce_or",
+        "reduce_xor", "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin",
+        "cumlogsumexp", "reduce_precision",
+    ),
+    "linalg": ("dot_general",),
+    "conv": (
+        "conv_general_dilated", "reduce_window_max", "reduce_window_min",
+        "reduce_window_sum", "reduce_window",
+    ),
+    "sorting": ("sort", "top_k"),
+    "calls": ("jit", "pjit", "closed_call", "core_call", "remat2", "checkpoint",
+              "custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr", "named_call"),
+    "control_flow": ("cond", "while", "scan"),
+}
+
+#: primitive name -> family module name
+FAMILY_OF: dict[str, str] = {
+    prim: family for family, prims in _FAMILIES.items() for prim in prims
+}
+
+
+def add_family(family: str, primitives: tuple[str, ...]) -> None:
+    """Extend the index at run time (custom primitives declared by components)."""
+    for prim in primitives:
+        FAMILY_OF[prim] = family

@@ -1,0 +1,60 @@
+"""Pipeline-neutral jaxpr helpers: walking sub-jaxprs and the all-at-once support scan."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Iterator
+
+from ..errors import UnsupportedSite
+from ..frontend.source import source_line, type_str
+from .registry import lookup
+
+__all__ = ["sub_jaxprs", "iter_eqns", "find_unsupported", "closed_parts"]
+
+
+def closed_parts(j):
+    """(jaxpr, consts) for a Jaxpr or ClosedJaxpr."""
+    if hasattr(j, "consts") and hasattr(j, "jaxpr"):
+        return j.jaxpr, list(j.consts)
+    return j, []
+
+
+def sub_jaxprs(eqn) -> Iterator:
+    """Every Jaxpr held in an eqn's params (call bodies, branches, loop bodies)."""
+    for value in eqn.params.values():
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        for item in items:
+            if hasattr(item, "eqns"):
+                yield item
+            elif hasattr(item, "jaxpr") and hasattr(getattr(item, "jaxpr"), "eqns"):
+                yield item.jaxpr
+
+
+def iter_eqns(jaxpr) -> Iterator:
+    for eqn in jaxpr.eqns:
+        yield eqn
+        for sub in sub_jaxprs(eqn):
+            yield from iter_eqns(sub)
+
+
+def find_unsupported(jaxpr, pipeline: str) -> list[UnsupportedSite]:
+    """Every primitive without a lowering, grouped, with a count and one example each."""
+    found: "OrderedDict[str, list]" = OrderedDict()
+    for eqn in iter_eqns(jaxpr):
+        name = eqn.primitive.name
+        if name in found:
+            found[name][1] += 1
+            continue
+        res = lookup(pipeline, name)
+        if isinstance(res, str):
+            found[name] = [eqn, 1, res]
+    return [
+        UnsupportedSite(
+            primitive=name,
+            reason=reason,
+            in_types=tuple(type_str(v.aval) for v in eqn.invars),
+            source=source_line(eqn),
+            count=count,
+        )
+        for name, (eqn, count, reason) in found.items()
+    ]

@@ -1,0 +1,121 @@
+"""The testcase catalog: every testcase is declared once here and feeds both test trees.
+
+A family module under ``jax2onnx.plugin.cases`` calls :func:`testcase` (or
+:func:`component` for shared metadata) at import time. The generators turn each
+case into one test per variant in ``tests/generated`` and ``tests2/generated``.
+
+>>> from jax2onnx.plugin.testcase import Testcase
+>>> Testcase("demo", "lax.add", fn=lambda x: x + 1, inputs=[("B", 3)]).variants()
+('dynamic', 'static')
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+__all__ = ["Testcase", "testcase", "all_cases", "get_case", "families", "COMPONENTS"]
+
+InputGen = Callable[[Any, list[tuple[int, ...]], list[Any]], list[Any]]
+
+
+@dataclass
+class Testcase:
+    """One conversion to check: convert → onnx.checker → ORT → compare with JAX.
+
+    ``inputs`` items are shape tuples (ints and symbol strings such as ``"B"``),
+    ``jax.ShapeDtypeStruct`` or arrays, exactly as ``to_onnx`` accepts them.
+    """
+
+    name: str
+    component: str
+    fn: Callable | None = None
+    build: Callable[[], Callable] | None = None  # zero-arg factory (models)
+    inputs: Sequence[Any] = ()
+    input_dtypes: Sequence[Any] | None = None  # per input; default float32 (f64 variant: float64)
+    input_params: dict | None = None
+    input_gen: InputGen | None = None  # (rng, concrete shapes, dtypes) -> arrays
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # symbol -> two sizes
+    rtol: float = 1e-5
+    atol: float = 1e-5
+    f64: bool = False  # add an enable_double_precision variant
+    static: bool = True  # add a variant with symbols replaced by concrete sizes
+    expect_ops: Sequence[str] = ()  # op types that must appear (functions/subgraphs included)
+    forbid_ops: Sequence[str] = ()
+    check: Callable | None = None  # extra assertion on the ModelProto
+    markers: Sequence[str] = ()  # ir_only, legacy_only, ir_smoke, slow
+    ir_xfail: str | None = None
+    legacy_xfail: str | None = None
+    skip_numeric: str | None = None  # must be a reason; policy test checks
+    opset: int = 23
+    family: str = ""
+
+    def symbols(self) -> list[str]:
+        out: list[str] = []
+        for spec in self.inputs:
+            shape = spec if isinstance(spec, tuple) else getattr(spec, "shape", ())
+            for d in shape:
+                if isinstance(d, str) and d not in out:
+                    out.append(d)
+        return out
+
+    def variants(self) -> tuple[str, ...]:
+        names = []
+        if self.symbols():
+            names.append("dynamic")
+            if self.static:
+                names.append("static")
+        else:
+            names.append("static")
+        if self.f64:
+            names.append("f64")
+        return tuple(names)
+
+    def make_callable(self) -> Callable:
+        if (self.fn is None) == (self.build is None):
+            raise ValueError(f"testcase {self.name}: give exactly one of fn= or build=")
+        return self.fn if self.fn is not None else self.build()
+
+
+_CASES: dict[str, dict[str, Testcase]] = {}
+COMPONENTS: dict[str, dict[str, Any]] = {}
+
+
+def testcase(family: str, name: str, component: str, **kwargs) -> Testcase:
+    """Declare a testcase in ``family`` (the generated module it lands in)."""
+    case = Testcase(name=name, component=component, family=family, **kwargs)
+    bucket = _CASES.setdefault(family, {})
+    if name in bucket:
+        raise ValueError(f"duplicate testcase {family}/{name}")
+    bucket[name] = case
+    return case
+
+
+def component(name: str, *, onnx_ops: Sequence[str] = (), docs: str = "", **meta) -> None:
+    """Declare metadata for a component (JAX docs link, ONNX ops used, notes)."""
+    COMPONENTS[name] = {"onnx_ops": tuple(onnx_ops), "docs": docs, **meta}
+
+
+def _load_all() -> None:
+    from . import cases
+
+    for mod in sorted(m.name for m in pkgutil.iter_modules(cases.__path__)):
+        importlib.import_module(f"{cases.__name__}.{mod}")
+
+
+def families() -> list[str]:
+    _load_all()
+    return sorted(_CASES)
+
+
+def all_cases(family: str | None = None) -> list[Testcase]:
+    _load_all()
+    fams = [family] if family else sorted(_CASES)
+    return [c for f in fams for c in _CASES.get(f, {}).values()]
+
+
+def get_case(family: str, name: str) -> Testcase:
+    _load_all()
+    return _CASES[family][name]

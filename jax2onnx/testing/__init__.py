@@ -1,0 +1,1 @@
+"""Testing helpers: ORT sessions, running catalog testcases, Hypothesis strategies."""

@@ -1,0 +1,136 @@
+"""Verification records: does an ONNX model compute what JAX computes?
+
+>>> import jax.numpy as jnp, numpy as np
+>>> from jax2onnx import to_onnx, allclose
+>>> f = lambda x: jnp.tanh(x) * 2
+>>> model = to_onnx(f, [("B", 3)])
+>>> bool(allclose(f, model, [np.ones((2, 3), np.float32)]))
+True
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+__all__ = ["OutputCheck", "VerificationRecord", "allclose", "compare_outputs"]
+
+
+@dataclass
+class OutputCheck:
+    """How one output compares: errors, tolerance, dtypes, shapes, verdict."""
+
+    index: int
+    max_abs: float
+    max_rel: float
+    rtol: float
+    atol: float
+    expected_dtype: str
+    actual_dtype: str
+    expected_shape: list
+    actual_shape: list
+    ok: bool
+    note: str = ""
+
+
+@dataclass
+class VerificationRecord:
+    """Truthy when every output matches."""
+
+    outputs: list[OutputCheck] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.outputs) and all(o.ok for o in self.outputs) and not self.note
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def max_abs_error(self) -> float:
+        return max((o.max_abs for o in self.outputs), default=float("nan"))
+
+    def summary(self) -> str:
+        if self.note:
+            return self.note
+        parts = [
+            f"out{o.index}: {'ok' if o.ok else 'MISMATCH'} max_abs={o.max_abs:.3g} max_rel={o.max_rel:.3g} "
+            f"(rtol={o.rtol:g}, atol={o.atol:g}) {o.actual_dtype}{o.actual_shape}"
+            + (f" [{o.note}]" if o.note else "")
+            for o in self.outputs
+        ]
+        return "; ".join(parts)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+
+def _errors(actual: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
+    if actual.size == 0:
+        return 0.0, 0.0
+    a = actual.astype(np.float64) if actual.dtype != np.bool_ else actual.astype(np.int64)
+    e = expected.astype(np.float64) if expected.dtype != np.bool_ else expected.astype(np.int64)
+    both_nan = np.isnan(a) & np.isnan(e)
+    same_inf = np.isinf(a) & (a == e)
+    diff = np.where(both_nan | same_inf, 0.0, np.abs(a - e))
+    diff = np.nan_to_num(diff, nan=np.inf)
+    rel = diff / np.maximum(np.abs(np.where(np.isfinite(e), e, 0.0)), 1e-30)
+    return float(diff.max()), float(np.where(diff == 0, 0.0, rel).max())
+
+
+def compare_outputs(actual: Sequence[Any], expected: Sequence[Any], rtol: float, atol: float) -> VerificationRecord:
+    """Compare ONNX outputs with reference outputs, element-wise like ``np.allclose``."""
+    if len(actual) != len(expected):
+        return VerificationRecord(note=f"model has {len(actual)} outputs, reference has {len(expected)}")
+    checks = []
+    for i, (a, e) in enumerate(zip(actual, expected)):
+        a, e = np.asarray(a), np.asarray(e)
+        note = ""
+        ok = True
+        if a.shape != e.shape:
+            ok, note = False, f"shape {list(a.shape)} != expected {list(e.shape)}"
+            mabs = mrel = float("inf")
+        else:
+            mabs, mrel = _errors(a, e)
+            if a.dtype != e.dtype:
+                ok, note = False, f"dtype {a.dtype} != expected {e.dtype}"
+            elif np.issubdtype(e.dtype, np.inexact):
+                close = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
+                ok = bool(close.all())
+            else:
+                ok = bool(np.array_equal(a, e))
+        checks.append(OutputCheck(i, mabs, mrel, rtol, atol, str(e.dtype), str(a.dtype),
+                                  list(e.shape), list(a.shape), ok, note))
+    return VerificationRecord(checks)
+
+
+def allclose(fn, model, inputs: Sequence[Any], input_params: dict | None = None, *,
+             rtol: float = 1e-5, atol: float = 1e-5,
+             enable_double_precision: bool | None = None) -> VerificationRecord:
+    """Run ``model`` in onnxruntime and ``fn`` in JAX on the same ``inputs``; compare.
+
+    ``model`` is an ``onnx.ModelProto``, an ``onnx_ir.Model`` or a path. ``inputs``
+    are concrete arrays (one per positional argument). Models are run the way
+    ``to_onnx`` converts them (NNX/Equinox in inference mode).
+    """
+    import jax
+
+    from .frontend.adapters import prepare
+    from .testing import ort as ort_utils
+
+    arrays = [np.asarray(x) for x in inputs]
+    sess = ort_utils.session(model)
+    specs = ort_utils.input_specs(sess)
+    if enable_double_precision is None:
+        enable_double_precision = any(dt in (np.float64, np.int64) for _, dt, _ in specs) or any(
+            o.type in ("tensor(double)", "tensor(int64)") for o in sess.get_outputs())
+    actual = ort_utils.run(sess, arrays)
+    prepared = prepare(fn, input_params)
+    with jax.enable_x64(enable_double_precision):
+        cast = [a.astype(dt) if dt is not None else a for a, (_, dt, _) in zip(arrays, specs)]
+        expected = [np.asarray(x) for x in jax.tree_util.tree_leaves(prepared.reference(*cast))]
+    return compare_outputs(actual, expected, rtol, atol)
