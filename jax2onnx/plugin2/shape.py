@@ -56,3 +56,8 @@ def transpose(ctx, x, *, permutation, **_):
 @register(PIPELINE, "concatenate")
 def concatenate(ctx, *xs, dimension, **_):
     return ctx.op("Concat", *xs, axis=int(dimension))
+
+
+@register(PIPELINE, "stop_gradient", "copy", "copy_p")
+def identity(ctx, x, **_):
+    return x  # values are immutable in ONNX; no node needed

@@ -61,3 +61,8 @@ def transpose(ctx, eqn):
 @register(PIPELINE, "concatenate")
 def concatenate(ctx, eqn):
     ctx.node("Concat", ctx.inputs(eqn), ctx.outputs(eqn), axis=int(eqn.params["dimension"]))
+
+
+@register(PIPELINE, "stop_gradient", "copy", "copy_p")
+def identity(ctx, eqn):
+    ctx.names[eqn.outvars[0]] = ctx.inputs(eqn)[0]

@@ -1,0 +1,1 @@
+"""Legacy tree: the pipeline follows the normal flag resolution (default: legacy)."""
