@@ -1,0 +1,1 @@
+"""Small runnable scripts exercising the onnx_ir pipeline directly."""
