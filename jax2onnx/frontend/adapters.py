@@ -5,6 +5,11 @@ than graph inputs: the adapter splits the module into its arrays and a static
 remainder, and the traced function takes the arrays as its first argument.
 Modules are converted in inference mode (NNX ``eval()``, Equinox
 ``inference_mode``) on a copy; the user's object is never modified.
+
+A Linen module wrapped in ``nnx.bridge.ToNNX`` is never traced through the
+stateful wrapper (whose lazy-init logic clashes with symbolic shapes): its
+variables are read out through the bridge into a Linen variables dict and a pure
+``module.apply(variables, *args)`` is traced instead.
 """
 
 from __future__ import annotations
@@ -105,6 +110,53 @@ def _prepare_nnx(model, input_params) -> Prepared:
                     type(model).__name__, "nnx")
 
 
+def _is_to_nnx(obj) -> bool:
+    if "flax.nnx" not in sys.modules:
+        return False
+    from flax import nnx
+
+    return isinstance(obj, nnx.bridge.ToNNX)
+
+
+def linen_variables_of(wrapper) -> dict:
+    """The Linen variables dict (``{"params": ..., "batch_stats": ...}``) of a ``ToNNX``.
+
+    Reads the wrapper's NNX variable attributes (everything but the wrapper's own
+    ``to_nnx__*`` slots and NNX bookkeeping) and converts them with the bridge's
+    ``nnx_attrs_to_linen_vars``, the same conversion ``ToNNX.__call__`` performs.
+    """
+    from flax.nnx.bridge import variables as bridge_vars
+
+    attrs = {
+        k: v for k, v in vars(wrapper).items()
+        if not k.startswith("to_nnx__") and not k.startswith("_pytree__")
+    }
+    if not attrs:
+        raise ValueError(
+            "this nnx.bridge.ToNNX wrapper has no variables yet; initialize it first "
+            "(e.g. ToNNX(module, rngs=nnx.Rngs(0)).lazy_init(sample_input))"
+        )
+    return bridge_vars.nnx_attrs_to_linen_vars(attrs)
+
+
+def _prepare_to_nnx(wrapper, input_params) -> Prepared:
+    """ToNNX(linen_module): trace ``linen_module.apply(variables, *args)`` with explicit weights."""
+    variables = linen_variables_of(wrapper)
+    module = wrapper.to_nnx__module
+    # ``params`` are split from the other collections (batch_stats, ...); every
+    # array of both becomes a named initializer ("params.Conv_0.kernel", ...).
+    split = {"params": variables.get("params", {}),
+             **{k: v for k, v in variables.items() if k != "params"}}
+    weights, names, rebuild = _split_tree(split)
+
+    def call(ws, *args):
+        return module.apply(rebuild(ws), *args, **input_params)
+
+    call_names = _arg_names(type(module).__call__)
+    return Prepared(call, names, weights, call_names[1:] if call_names else None,
+                    f"ToNNX({type(module).__name__})", "linen")
+
+
 def _prepare_eqx(model, input_params) -> Prepared:
     import equinox as eqx
 
@@ -145,6 +197,8 @@ def prepare(fn: Any, input_params: dict | None) -> Prepared:
     for predicate, adapter in EXTRA_ADAPTERS:
         if predicate(fn):
             return adapter(fn, params)
+    if _is_to_nnx(fn):  # before the nnx.Module check: ToNNX is an nnx.Module
+        return _prepare_to_nnx(fn, params)
     if "flax.nnx" in sys.modules:
         from flax import nnx
 
