@@ -1,8 +1,15 @@
-"""Reductions (onnx_ir pipeline)."""
+"""Reductions, arg-reductions, cumulative ops and reduce_precision (onnx_ir pipeline).
+
+ORT's CPU kernels cover only some dtypes per op (ReduceSum has no int8 kernel, CumSum
+no float16 one, ...), so operands are widened to a dtype the kernel has and the result
+is cast back. The widening is exact for max/min/argmax and wraps like JAX for integer
+sums and products (the narrowing Cast truncates modulo 2**bits).
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import onnx_ir as ir
 
 from ..plugin.registry import register
 
@@ -11,16 +18,229 @@ PIPELINE = "onnx_ir"
 REDUCE_OPS = {"reduce_sum": "ReduceSum", "reduce_max": "ReduceMax", "reduce_min": "ReduceMin",
               "reduce_prod": "ReduceProd"}
 
+#: dtype -> dtype an ORT kernel exists for (applied before, undone after, the op)
+_WIDEN = {
+    "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
+    "uint32": np.int64, "uint64": np.int64, "float16": np.float32, "bfloat16": np.float32,
+}
+
+
+def _i64(values) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64)
+
+
+def _cast(ctx, x, dtype):
+    return ctx.op("Cast", x, to=ir.DataType.from_numpy(np.dtype(dtype)))
+
+
+def _widen(ctx, x, dtype):
+    """(value, compute dtype): ``x`` cast to a dtype the ORT kernels accept."""
+    target = _WIDEN.get(np.dtype(dtype).name)
+    if target is None:
+        return x, np.dtype(dtype)
+    return _cast(ctx, x, target), np.dtype(target)
+
+
+def _narrow(ctx, y, compute_dtype, out_dtype):
+    return y if np.dtype(compute_dtype) == np.dtype(out_dtype) else _cast(ctx, y, out_dtype)
+
 
 def _reduce(op_type):
     def lower(ctx, x, *, axes, **_):
         if not axes:
-            return ctx.op("Identity", x)
-        return ctx.op(op_type, x, ctx.const(np.asarray(list(axes), dtype=np.int64)), keepdims=0)
+            return x  # reducing over no axis is the identity
+        out_dtype = ctx.out_avals[0].dtype
+        xw, cdt = _widen(ctx, x, ctx.in_avals[0].dtype)
+        y = ctx.op(op_type, xw, ctx.const(_i64(axes)), keepdims=0)
+        return _narrow(ctx, y, cdt, out_dtype)
 
     lower.__name__ = f"lower_{op_type.lower()}"
+    lower.__doc__ = f"Lower a JAX reduction to ONNX {op_type} (keepdims=0)."
     return lower
 
 
 for _prim, _op in REDUCE_OPS.items():
     register(PIPELINE, _prim)(_reduce(_op))
+
+def _require_bool(ctx, prim):
+    if np.dtype(ctx.in_avals[0].dtype) != np.bool_:
+        raise NotImplementedError(f"{prim} on integer operands (bitwise reduction) is not supported")
+
+
+for _prim in ("reduce_and", "reduce_or"):
+    _inner = _reduce({"reduce_and": "ReduceMin", "reduce_or": "ReduceMax"}[_prim])
+
+    def _checked(ctx, x, _inner=_inner, _prim=_prim, **params):
+        _require_bool(ctx, _prim)
+        return _inner(ctx, x, **params)
+
+    _checked.__doc__ = f"Lower {_prim} on booleans (min/max over 0/1)."
+    register(PIPELINE, _prim)(_checked)
+
+
+@register(PIPELINE, "reduce_xor")
+def reduce_xor(ctx, x, *, axes, **_):
+    """Boolean xor-reduction: parity of the number of True values."""
+    _require_bool(ctx, "reduce_xor")
+    if not axes:
+        return x
+    s = ctx.op("ReduceSum", _cast(ctx, x, np.int32), ctx.const(_i64(axes)), keepdims=0)
+    return _cast(ctx, ctx.op("Mod", s, ctx.const(np.array(2, np.int32))), np.bool_)
+
+
+# ---- argmax / argmin -----------------------------------------------------------------
+
+def _arg(op_type):
+    def lower(ctx, x, *, axes, index_dtype, **_):
+        (axis,) = axes
+        xw, cdt = _widen(ctx, x, ctx.in_avals[0].dtype)
+        # select_last_index=0: the first extremal index, as JAX returns
+        idx = ctx.op(op_type, xw, axis=axis, keepdims=0, select_last_index=0)
+        if np.issubdtype(cdt, np.floating):
+            # JAX treats NaN as the extremum (first NaN wins); ORT's kernels skip NaNs
+            nan = _cast(ctx, ctx.op("IsNaN", xw), np.int32)
+            nan_idx = ctx.op("ArgMax", nan, axis=axis, keepdims=0, select_last_index=0)
+            any_nan = ctx.op("ReduceMax", nan, ctx.const(_i64([axis])), keepdims=0)
+            idx = ctx.op("Where", _cast(ctx, any_nan, np.bool_), nan_idx, idx)
+        return _cast(ctx, idx, index_dtype)
+
+    lower.__name__ = f"lower_{op_type.lower()}"
+    lower.__doc__ = f"Lower a JAX {op_type.lower()} (first index on ties, NaN counts as extremum)."
+    return lower
+
+
+register(PIPELINE, "argmax")(_arg("ArgMax"))
+register(PIPELINE, "argmin")(_arg("ArgMin"))
+
+
+# ---- cumulative ops --------------------------------------------------------------------
+
+@register(PIPELINE, "cumsum")
+def cumsum(ctx, x, *, axis, reverse=False, **_):
+    """ONNX CumSum (inclusive) with its ``reverse`` attribute."""
+    dtype = ctx.in_avals[0].dtype
+    xw, cdt = _widen(ctx, x, dtype)
+    y = ctx.op("CumSum", xw, ctx.const(np.array(axis, np.int64)), reverse=int(bool(reverse)))
+    return _narrow(ctx, y, cdt, dtype)
+
+
+def _identity(kind, dtype):
+    dtype = np.dtype(dtype)
+    if kind == "prod":
+        return np.array(1, dtype)
+    if np.issubdtype(dtype, np.floating):
+        return np.array(np.inf if kind == "min" else -np.inf, dtype)
+    info = np.iinfo(dtype)
+    return np.array(info.max if kind == "min" else info.min, dtype)
+
+
+def _dtype_like(ctx):
+    return _WIDEN.get(np.dtype(ctx.in_avals[0].dtype).name, np.dtype(ctx.in_avals[0].dtype))
+
+
+def _logaddexp(ctx, a, b):
+    """log(exp(a) + exp(b)) without overflow; infinities pass through."""
+    m = ctx.op("Max", a, b)
+    # log1p(exp(d)) with d <= 0; ORT's Softplus has no float64 kernel
+    e = ctx.op("Exp", ctx.op("Sub", ctx.op("Min", a, b), m))
+    s = ctx.op("Add", m, ctx.op("Log", ctx.op("Add", e, ctx.const(np.array(1, _dtype_like(ctx))))))
+    return ctx.op("Where", ctx.op("IsInf", m), m, s)
+
+
+_COMBINE = {"prod": lambda c, a, b: c.op("Mul", a, b), "max": lambda c, a, b: c.op("Max", a, b),
+            "min": lambda c, a, b: c.op("Min", a, b), "logsumexp": _logaddexp}
+_REDUCE_FOR = {"prod": "ReduceProd", "max": "ReduceMax", "min": "ReduceMin",
+               "logsumexp": "ReduceLogSumExp"}
+
+
+def _cumulative_static(ctx, x, kind, axis, n, reverse, ident):
+    """Log-depth inclusive scan (Hillis-Steele): ceil(log2 n) shifted combines."""
+    ax = ctx.const(_i64([axis]))
+    y, k = x, 1
+    while k < n:
+        if reverse:
+            part = ctx.op("Slice", y, ctx.const(_i64([k])), ctx.const(_i64([n])), ax)
+            pads = _i64([0, k])
+        else:
+            part = ctx.op("Slice", y, ctx.const(_i64([0])), ctx.const(_i64([n - k])), ax)
+            pads = _i64([k, 0])
+        shifted = ctx.op("Pad", part, ctx.const(pads), ident, ax, mode="constant")
+        y = _COMBINE[kind](ctx, y, shifted)
+        k *= 2
+    return y
+
+
+def _cumulative_symbolic(ctx, x, kind, axis, n, rank, reverse, ident):
+    """Scan over a symbolic-length axis: mask an [n, n] triangle and reduce it."""
+    r = ctx.op("Range", ctx.const(np.array(0, np.int64)), ctx.scalar_dim(n), ctx.const(np.array(1, np.int64)))
+    i = ctx.op("Unsqueeze", r, ctx.const(_i64([1])))
+    j = ctx.op("Unsqueeze", r, ctx.const(_i64([0])))
+    mask = ctx.op("GreaterOrEqual" if reverse else "LessOrEqual", j, i)  # [i, j]: j contributes to i
+    trailing = list(range(2, rank + 1 - axis))
+    if axis or trailing:
+        mask = ctx.op("Unsqueeze", mask, ctx.const(_i64(list(range(axis)) + [a + axis for a in trailing])))
+    xu = ctx.op("Unsqueeze", x, ctx.const(_i64([axis])))
+    masked = ctx.op("Where", mask, xu, ident)
+    return ctx.op(_REDUCE_FOR[kind], masked, ctx.const(_i64([axis + 1])), keepdims=0)
+
+
+def _cumulative(kind):
+    def lower(ctx, x, *, axis, reverse=False, **_):
+        aval = ctx.in_avals[0]
+        xw, cdt = _widen(ctx, x, aval.dtype)
+        axis = axis % len(aval.shape)
+        n = aval.shape[axis]
+        ident = ctx.const(_identity(kind if kind != "logsumexp" else "max", cdt))
+        if isinstance(n, int):
+            y = _cumulative_static(ctx, xw, kind, axis, n, reverse, ident)
+        else:
+            y = _cumulative_symbolic(ctx, xw, kind, axis, n, len(aval.shape), reverse, ident)
+        if y is xw:
+            return x
+        return _narrow(ctx, y, cdt, aval.dtype)
+
+    lower.__name__ = f"lower_cum{kind}"
+    lower.__doc__ = (f"Inclusive cumulative {kind}: log-depth doubling for a static axis length, "
+                     f"a masked triangle reduction for a symbolic one.")
+    return lower
+
+
+for _kind in ("prod", "max", "min", "logsumexp"):
+    register(PIPELINE, f"cum{_kind}")(_cumulative(_kind))
+
+
+# ---- reduce_precision ---------------------------------------------------------------------
+
+#: (exponent_bits, mantissa_bits) of the float formats
+_FORMATS = {"float16": (5, 10), "bfloat16": (8, 7), "float32": (8, 23), "float64": (11, 52)}
+#: target (exponent_bits, mantissa_bits) -> an ONNX float type that rounds exactly like it
+_ROUND_THROUGH = {(5, 10): np.float16, (8, 23): np.float32}
+
+
+@register(PIPELINE, "reduce_precision")
+def reduce_precision(ctx, x, *, exponent_bits, mantissa_bits, **_):
+    """Round to a narrower float format by a Cast round trip (round-to-nearest-even).
+
+    Exact for the formats ONNX has (f16=(5,10), bf16=(8,7), f32=(8,23)); like XLA,
+    results below the narrower format's smallest normal flush to (signed) zero. Other
+    formats would need bit manipulation ONNX lacks: NotImplementedError.
+    """
+    dtype = np.dtype(ctx.in_avals[0].dtype)
+    src_e, src_m = _FORMATS[dtype.name]
+    if exponent_bits >= src_e and mantissa_bits >= src_m:
+        return x  # the format already fits: nothing to round
+    key = (exponent_bits, mantissa_bits)
+    if key == (8, 7):
+        mid = x if dtype == np.float32 else _cast(ctx, x, np.float32)
+        y = _cast(ctx, ctx.op("Cast", mid, to=ir.DataType.BFLOAT16), dtype)
+    elif key in _ROUND_THROUGH:
+        y = _cast(ctx, _cast(ctx, x, _ROUND_THROUGH[key]), dtype)
+    else:
+        raise NotImplementedError(
+            f"reduce_precision to (exponent_bits={exponent_bits}, mantissa_bits={mantissa_bits}) "
+            f"has no exact ONNX lowering; supported: (5, 10), (8, 7), (8, 23)")
+    if exponent_bits < src_e:
+        tiny = ctx.const(np.array(2.0 ** (2 - 2 ** (exponent_bits - 1)), dtype))
+        zero = ctx.op("Mul", x, ctx.const(np.array(0, dtype)))  # keeps the sign of x
+        y = ctx.op("Where", ctx.op("Less", ctx.op("Abs", y), tiny), zero, y)
+    return y

@@ -36,9 +36,385 @@ def test_reduce_max__static():
     run_case(FAMILY, 'reduce_max', 'static')
 
 
+def test_reduce_max__f64():
+    run_case(FAMILY, 'reduce_max', 'f64')
+
+
 def test_mean_keepdims__dynamic():
     run_case(FAMILY, 'mean_keepdims', 'dynamic')
 
 
 def test_mean_keepdims__static():
     run_case(FAMILY, 'mean_keepdims', 'static')
+
+
+def test_reduce_min_neg_axis__dynamic():
+    run_case(FAMILY, 'reduce_min_neg_axis', 'dynamic')
+
+
+def test_reduce_min_neg_axis__static():
+    run_case(FAMILY, 'reduce_min_neg_axis', 'static')
+
+
+def test_reduce_min_neg_axis__f64():
+    run_case(FAMILY, 'reduce_min_neg_axis', 'f64')
+
+
+def test_reduce_prod__dynamic():
+    run_case(FAMILY, 'reduce_prod', 'dynamic')
+
+
+def test_reduce_prod__static():
+    run_case(FAMILY, 'reduce_prod', 'static')
+
+
+def test_reduce_prod__f64():
+    run_case(FAMILY, 'reduce_prod', 'f64')
+
+
+def test_reduce_sum_int32__dynamic():
+    run_case(FAMILY, 'reduce_sum_int32', 'dynamic')
+
+
+def test_reduce_sum_int32__static():
+    run_case(FAMILY, 'reduce_sum_int32', 'static')
+
+
+def test_reduce_sum_int8_wraps__dynamic():
+    run_case(FAMILY, 'reduce_sum_int8_wraps', 'dynamic')
+
+
+def test_reduce_sum_int8_wraps__static():
+    run_case(FAMILY, 'reduce_sum_int8_wraps', 'static')
+
+
+def test_reduce_prod_int32__dynamic():
+    run_case(FAMILY, 'reduce_prod_int32', 'dynamic')
+
+
+def test_reduce_prod_int32__static():
+    run_case(FAMILY, 'reduce_prod_int32', 'static')
+
+
+def test_reduce_max_int16__dynamic():
+    run_case(FAMILY, 'reduce_max_int16', 'dynamic')
+
+
+def test_reduce_max_int16__static():
+    run_case(FAMILY, 'reduce_max_int16', 'static')
+
+
+def test_reduce_max_bool__dynamic():
+    run_case(FAMILY, 'reduce_max_bool', 'dynamic')
+
+
+def test_reduce_max_bool__static():
+    run_case(FAMILY, 'reduce_max_bool', 'static')
+
+
+def test_reduce_min_f16__dynamic():
+    run_case(FAMILY, 'reduce_min_f16', 'dynamic')
+
+
+def test_reduce_min_f16__static():
+    run_case(FAMILY, 'reduce_min_f16', 'static')
+
+
+def test_reduce_sum_size0__dynamic():
+    run_case(FAMILY, 'reduce_sum_size0', 'dynamic')
+
+
+def test_reduce_sum_size0__static():
+    run_case(FAMILY, 'reduce_sum_size0', 'static')
+
+
+def test_reduce_max_size0_initial__dynamic():
+    run_case(FAMILY, 'reduce_max_size0_initial', 'dynamic')
+
+
+def test_reduce_max_size0_initial__static():
+    run_case(FAMILY, 'reduce_max_size0_initial', 'static')
+
+
+def test_reduce_sum_no_axes__dynamic():
+    run_case(FAMILY, 'reduce_sum_no_axes', 'dynamic')
+
+
+def test_reduce_sum_no_axes__static():
+    run_case(FAMILY, 'reduce_sum_no_axes', 'static')
+
+
+def test_reduce_and__dynamic():
+    run_case(FAMILY, 'reduce_and', 'dynamic')
+
+
+def test_reduce_and__static():
+    run_case(FAMILY, 'reduce_and', 'static')
+
+
+def test_reduce_or__dynamic():
+    run_case(FAMILY, 'reduce_or', 'dynamic')
+
+
+def test_reduce_or__static():
+    run_case(FAMILY, 'reduce_or', 'static')
+
+
+def test_reduce_or_of_compare__dynamic():
+    run_case(FAMILY, 'reduce_or_of_compare', 'dynamic')
+
+
+def test_reduce_or_of_compare__static():
+    run_case(FAMILY, 'reduce_or_of_compare', 'static')
+
+
+def test_reduce_xor__dynamic():
+    run_case(FAMILY, 'reduce_xor', 'dynamic')
+
+
+def test_reduce_xor__static():
+    run_case(FAMILY, 'reduce_xor', 'static')
+
+
+def test_argmax__dynamic():
+    run_case(FAMILY, 'argmax', 'dynamic')
+
+
+def test_argmax__static():
+    run_case(FAMILY, 'argmax', 'static')
+
+
+def test_argmax__f64():
+    run_case(FAMILY, 'argmax', 'f64')
+
+
+def test_argmin_neg_axis__dynamic():
+    run_case(FAMILY, 'argmin_neg_axis', 'dynamic')
+
+
+def test_argmin_neg_axis__static():
+    run_case(FAMILY, 'argmin_neg_axis', 'static')
+
+
+def test_argmin_neg_axis__f64():
+    run_case(FAMILY, 'argmin_neg_axis', 'f64')
+
+
+def test_argmax_ties_int32__dynamic():
+    run_case(FAMILY, 'argmax_ties_int32', 'dynamic')
+
+
+def test_argmax_ties_int32__static():
+    run_case(FAMILY, 'argmax_ties_int32', 'static')
+
+
+def test_argmin_ties_int8__dynamic():
+    run_case(FAMILY, 'argmin_ties_int8', 'dynamic')
+
+
+def test_argmin_ties_int8__static():
+    run_case(FAMILY, 'argmin_ties_int8', 'static')
+
+
+def test_argmax_bool__dynamic():
+    run_case(FAMILY, 'argmax_bool', 'dynamic')
+
+
+def test_argmax_bool__static():
+    run_case(FAMILY, 'argmax_bool', 'static')
+
+
+def test_argmax_nan__dynamic():
+    run_case(FAMILY, 'argmax_nan', 'dynamic')
+
+
+def test_argmax_nan__static():
+    run_case(FAMILY, 'argmax_nan', 'static')
+
+
+def test_argmax_nan__f64():
+    run_case(FAMILY, 'argmax_nan', 'f64')
+
+
+def test_argmin_nan__dynamic():
+    run_case(FAMILY, 'argmin_nan', 'dynamic')
+
+
+def test_argmin_nan__static():
+    run_case(FAMILY, 'argmin_nan', 'static')
+
+
+def test_argmax_index_int16__dynamic():
+    run_case(FAMILY, 'argmax_index_int16', 'dynamic')
+
+
+def test_argmax_index_int16__static():
+    run_case(FAMILY, 'argmax_index_int16', 'static')
+
+
+def test_cumsum__dynamic():
+    run_case(FAMILY, 'cumsum', 'dynamic')
+
+
+def test_cumsum__static():
+    run_case(FAMILY, 'cumsum', 'static')
+
+
+def test_cumsum__f64():
+    run_case(FAMILY, 'cumsum', 'f64')
+
+
+def test_cumsum_reverse__dynamic():
+    run_case(FAMILY, 'cumsum_reverse', 'dynamic')
+
+
+def test_cumsum_reverse__static():
+    run_case(FAMILY, 'cumsum_reverse', 'static')
+
+
+def test_cumsum_reverse__f64():
+    run_case(FAMILY, 'cumsum_reverse', 'f64')
+
+
+def test_cumsum_int32__dynamic():
+    run_case(FAMILY, 'cumsum_int32', 'dynamic')
+
+
+def test_cumsum_int32__static():
+    run_case(FAMILY, 'cumsum_int32', 'static')
+
+
+def test_cumsum_bool__dynamic():
+    run_case(FAMILY, 'cumsum_bool', 'dynamic')
+
+
+def test_cumsum_bool__static():
+    run_case(FAMILY, 'cumsum_bool', 'static')
+
+
+def test_cumsum_f16__dynamic():
+    run_case(FAMILY, 'cumsum_f16', 'dynamic')
+
+
+def test_cumsum_f16__static():
+    run_case(FAMILY, 'cumsum_f16', 'static')
+
+
+def test_cumprod__dynamic():
+    run_case(FAMILY, 'cumprod', 'dynamic')
+
+
+def test_cumprod__static():
+    run_case(FAMILY, 'cumprod', 'static')
+
+
+def test_cumprod__f64():
+    run_case(FAMILY, 'cumprod', 'f64')
+
+
+def test_cumprod_reverse_batch_axis__dynamic():
+    run_case(FAMILY, 'cumprod_reverse_batch_axis', 'dynamic')
+
+
+def test_cumprod_reverse_batch_axis__static():
+    run_case(FAMILY, 'cumprod_reverse_batch_axis', 'static')
+
+
+def test_cumprod_reverse_batch_axis__f64():
+    run_case(FAMILY, 'cumprod_reverse_batch_axis', 'f64')
+
+
+def test_cummax__dynamic():
+    run_case(FAMILY, 'cummax', 'dynamic')
+
+
+def test_cummax__static():
+    run_case(FAMILY, 'cummax', 'static')
+
+
+def test_cummax__f64():
+    run_case(FAMILY, 'cummax', 'f64')
+
+
+def test_cummax_reverse__dynamic():
+    run_case(FAMILY, 'cummax_reverse', 'dynamic')
+
+
+def test_cummax_reverse__static():
+    run_case(FAMILY, 'cummax_reverse', 'static')
+
+
+def test_cummax_batch_axis__dynamic():
+    run_case(FAMILY, 'cummax_batch_axis', 'dynamic')
+
+
+def test_cummax_batch_axis__static():
+    run_case(FAMILY, 'cummax_batch_axis', 'static')
+
+
+def test_cummin_int32__dynamic():
+    run_case(FAMILY, 'cummin_int32', 'dynamic')
+
+
+def test_cummin_int32__static():
+    run_case(FAMILY, 'cummin_int32', 'static')
+
+
+def test_cummin_reverse_batch_axis__dynamic():
+    run_case(FAMILY, 'cummin_reverse_batch_axis', 'dynamic')
+
+
+def test_cummin_reverse_batch_axis__static():
+    run_case(FAMILY, 'cummin_reverse_batch_axis', 'static')
+
+
+def test_cumlogsumexp__dynamic():
+    run_case(FAMILY, 'cumlogsumexp', 'dynamic')
+
+
+def test_cumlogsumexp__static():
+    run_case(FAMILY, 'cumlogsumexp', 'static')
+
+
+def test_cumlogsumexp__f64():
+    run_case(FAMILY, 'cumlogsumexp', 'f64')
+
+
+def test_cumlogsumexp_batch_axis__dynamic():
+    run_case(FAMILY, 'cumlogsumexp_batch_axis', 'dynamic')
+
+
+def test_cumlogsumexp_batch_axis__static():
+    run_case(FAMILY, 'cumlogsumexp_batch_axis', 'static')
+
+
+def test_reduce_precision_bf16__dynamic():
+    run_case(FAMILY, 'reduce_precision_bf16', 'dynamic')
+
+
+def test_reduce_precision_bf16__static():
+    run_case(FAMILY, 'reduce_precision_bf16', 'static')
+
+
+def test_reduce_precision_f16__dynamic():
+    run_case(FAMILY, 'reduce_precision_f16', 'dynamic')
+
+
+def test_reduce_precision_f16__static():
+    run_case(FAMILY, 'reduce_precision_f16', 'static')
+
+
+def test_reduce_precision_f16__f64():
+    run_case(FAMILY, 'reduce_precision_f16', 'f64')
+
+
+def test_reduce_precision_f32_of_f64__dynamic():
+    run_case(FAMILY, 'reduce_precision_f32_of_f64', 'dynamic')
+
+
+def test_reduce_precision_f32_of_f64__static():
+    run_case(FAMILY, 'reduce_precision_f32_of_f64', 'static')
+
+
+def test_reduce_precision_f32_of_f64__f64():
+    run_case(FAMILY, 'reduce_precision_f32_of_f64', 'f64')
