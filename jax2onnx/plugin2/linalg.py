@@ -1,14 +1,27 @@
-"""dot_general (onnx_ir pipeline): MatMul for the standard layouts, Einsum otherwise."""
+"""dot_general (onnx_ir pipeline): MatMul for the standard layouts, Einsum otherwise.
+
+Operands are cast to the output dtype first (``preferred_element_type`` such as
+int8 x int8 -> int32 or f16 x f16 -> f32); dtypes without an ORT MatMul/Einsum kernel
+(int8/int16/uint8/uint16/bool, uint32/uint64, bfloat16) are computed in a wider type
+and cast back, which wraps exactly like JAX for integers.
+"""
 
 from __future__ import annotations
 
 import string
 
 import numpy as np
+import onnx_ir as ir
 
 from ..plugin.registry import register
 
 PIPELINE = "onnx_ir"
+
+#: dtype name -> the dtype the product is computed in
+_COMPUTE = {
+    "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
+    "uint32": np.int64, "uint64": np.int64, "bfloat16": np.float32,
+}
 
 
 def _is_matmul(lhs_rank, rhs_rank, lc, rc, lb, rb) -> bool:
@@ -24,6 +37,9 @@ def _is_matmul(lhs_rank, rhs_rank, lc, rc, lb, rb) -> bool:
 
 
 def einsum_equation(lhs_rank, rhs_rank, lc, rc, lb, rb) -> str:
+    """The Einsum equation of a dot_general: batch dims, then free lhs, then free rhs."""
+    if lhs_rank + rhs_rank > len(string.ascii_letters):
+        raise NotImplementedError(f"dot_general with {lhs_rank + rhs_rank} axes exceeds Einsum's letters")
     letters = iter(string.ascii_letters)
     lhs = [next(letters) for _ in range(lhs_rank)]
     rhs = [None] * rhs_rank
@@ -39,15 +55,22 @@ def einsum_equation(lhs_rank, rhs_rank, lc, rc, lb, rb) -> str:
 
 
 @register(PIPELINE, "dot_general")
-def dot_general(ctx, lhs, rhs, *, dimension_numbers, preferred_element_type=None, **_):
+def dot_general(ctx, lhs, rhs, *, dimension_numbers, **_):
+    """Lower dot_general; ``preferred_element_type`` is the output aval's dtype."""
     (lc, rc), (lb, rb) = dimension_numbers
     la, ra = ctx.in_avals
     out_dtype = np.dtype(ctx.out_avals[0].dtype)
-    if np.dtype(la.dtype) != out_dtype:
-        lhs = ctx.op("Cast", lhs, to=ctx.dtype_of(ctx.out_avals[0]))
-    if np.dtype(ra.dtype) != out_dtype:
-        rhs = ctx.op("Cast", rhs, to=ctx.dtype_of(ctx.out_avals[0]))
+    compute = np.dtype(_COMPUTE.get(out_dtype.name, out_dtype))
+    to = ir.DataType.from_numpy(compute)
+    if np.dtype(la.dtype) != compute:
+        lhs = ctx.op("Cast", lhs, to=to)
+    if np.dtype(ra.dtype) != compute:
+        rhs = ctx.op("Cast", rhs, to=to)
     lr, rr = len(la.shape), len(ra.shape)
     if _is_matmul(lr, rr, lc, rc, lb, rb):
-        return ctx.op("MatMul", lhs, rhs)
-    return ctx.op("Einsum", lhs, rhs, equation=einsum_equation(lr, rr, lc, rc, lb, rb))
+        y = ctx.op("MatMul", lhs, rhs)
+    else:
+        y = ctx.op("Einsum", lhs, rhs, equation=einsum_equation(lr, rr, lc, rc, lb, rb))
+    if compute != out_dtype:
+        y = ctx.op("Cast", y, to=ir.DataType.from_numpy(out_dtype))
+    return y

@@ -39,6 +39,10 @@ def test_batched_matmul__static():
     run_case(FAMILY, 'batched_matmul', 'static')
 
 
+def test_batched_matmul__f64():
+    run_case(FAMILY, 'batched_matmul', 'f64')
+
+
 def test_dot_transposed_rhs__dynamic():
     run_case(FAMILY, 'dot_transposed_rhs', 'dynamic')
 
@@ -49,3 +53,139 @@ def test_dot_transposed_rhs__static():
 
 def test_dot_vector__static():
     run_case(FAMILY, 'dot_vector', 'static')
+
+
+def test_dot_matrix_vector__dynamic():
+    run_case(FAMILY, 'dot_matrix_vector', 'dynamic')
+
+
+def test_dot_matrix_vector__static():
+    run_case(FAMILY, 'dot_matrix_vector', 'static')
+
+
+def test_dot_matrix_vector__f64():
+    run_case(FAMILY, 'dot_matrix_vector', 'f64')
+
+
+def test_dot_vector_matrix__dynamic():
+    run_case(FAMILY, 'dot_vector_matrix', 'dynamic')
+
+
+def test_dot_vector_matrix__static():
+    run_case(FAMILY, 'dot_vector_matrix', 'static')
+
+
+def test_dot_batch_not_leading__dynamic():
+    run_case(FAMILY, 'dot_batch_not_leading', 'dynamic')
+
+
+def test_dot_batch_not_leading__static():
+    run_case(FAMILY, 'dot_batch_not_leading', 'static')
+
+
+def test_dot_batch_not_leading__f64():
+    run_case(FAMILY, 'dot_batch_not_leading', 'f64')
+
+
+def test_dot_two_contracting__dynamic():
+    run_case(FAMILY, 'dot_two_contracting', 'dynamic')
+
+
+def test_dot_two_contracting__static():
+    run_case(FAMILY, 'dot_two_contracting', 'static')
+
+
+def test_dot_two_contracting__f64():
+    run_case(FAMILY, 'dot_two_contracting', 'f64')
+
+
+def test_dot_outer__dynamic():
+    run_case(FAMILY, 'dot_outer', 'dynamic')
+
+
+def test_dot_outer__static():
+    run_case(FAMILY, 'dot_outer', 'static')
+
+
+def test_einsum_attention_scores__dynamic():
+    run_case(FAMILY, 'einsum_attention_scores', 'dynamic')
+
+
+def test_einsum_attention_scores__static():
+    run_case(FAMILY, 'einsum_attention_scores', 'static')
+
+
+def test_einsum_attention_scores__f64():
+    run_case(FAMILY, 'einsum_attention_scores', 'f64')
+
+
+def test_einsum_two_batch_dims__dynamic():
+    run_case(FAMILY, 'einsum_two_batch_dims', 'dynamic')
+
+
+def test_einsum_two_batch_dims__static():
+    run_case(FAMILY, 'einsum_two_batch_dims', 'static')
+
+
+def test_matmul_int32__dynamic():
+    run_case(FAMILY, 'matmul_int32', 'dynamic')
+
+
+def test_matmul_int32__static():
+    run_case(FAMILY, 'matmul_int32', 'static')
+
+
+def test_einsum_int32__dynamic():
+    run_case(FAMILY, 'einsum_int32', 'dynamic')
+
+
+def test_einsum_int32__static():
+    run_case(FAMILY, 'einsum_int32', 'static')
+
+
+def test_dot_int8_preferred_int32__dynamic():
+    run_case(FAMILY, 'dot_int8_preferred_int32', 'dynamic')
+
+
+def test_dot_int8_preferred_int32__static():
+    run_case(FAMILY, 'dot_int8_preferred_int32', 'static')
+
+
+def test_dot_int8_wraps__dynamic():
+    run_case(FAMILY, 'dot_int8_wraps', 'dynamic')
+
+
+def test_dot_int8_wraps__static():
+    run_case(FAMILY, 'dot_int8_wraps', 'static')
+
+
+def test_dot_f16__dynamic():
+    run_case(FAMILY, 'dot_f16', 'dynamic')
+
+
+def test_dot_f16__static():
+    run_case(FAMILY, 'dot_f16', 'static')
+
+
+def test_dot_f16_preferred_f32__dynamic():
+    run_case(FAMILY, 'dot_f16_preferred_f32', 'dynamic')
+
+
+def test_dot_f16_preferred_f32__static():
+    run_case(FAMILY, 'dot_f16_preferred_f32', 'static')
+
+
+def test_dot_bool__dynamic():
+    run_case(FAMILY, 'dot_bool', 'dynamic')
+
+
+def test_dot_bool__static():
+    run_case(FAMILY, 'dot_bool', 'static')
+
+
+def test_matmul_empty_contraction__dynamic():
+    run_case(FAMILY, 'matmul_empty_contraction', 'dynamic')
+
+
+def test_matmul_empty_contraction__static():
+    run_case(FAMILY, 'matmul_empty_contraction', 'static')
