@@ -1,0 +1,216 @@
+"""Control flow for the onnx_ir pipeline: ``cond`` → ``If``, ``while`` / ``scan`` → ``Loop``.
+
+Branch and loop bodies are lowered by the normal eqn walk inside a subcontext
+(``ctx.subcontext``), so they capture outer values and initializers by
+reference. Only the subgraph *boundaries* (body inputs and outputs) are typed
+here — the converter has no eqn for them; every value inside is stamped by the
+converter as usual.
+
+| JAX form | ONNX |
+|---|---|
+| ``cond`` (2 branches) | ``If`` |
+| ``switch`` (N branches) | ``If`` nested in the else branches |
+| constant predicate / index | the chosen branch inlined, no ``If`` |
+| ``while_loop`` / dynamic ``fori_loop`` | ``Loop`` without trip count, condition in the body |
+| ``scan`` / static ``fori_loop`` | ``Loop`` with trip count ``M``, xs gathered per iteration |
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import onnx_ir as ir
+
+from ..converter2.context import ir_shape, ir_type
+from ..plugin.jaxpr_utils import closed_parts
+from ..plugin.registry import register
+
+PIPELINE = "onnx_ir"
+
+_INT64_MIN = np.iinfo(np.int64).min
+
+
+class _Aval:
+    """dtype/shape of a subgraph boundary value that has no jaxpr var (the loop condition)."""
+
+    def __init__(self, dtype, shape):
+        self.dtype, self.shape = np.dtype(dtype), tuple(shape)
+
+
+_BOOL_AVAL = _Aval(np.bool_, ())
+
+
+# ---- subgraph helpers -----------------------------------------------------------------
+def _boundary_value(ctx, prefix: str, dtype, shape) -> ir.Value:
+    """A typed subgraph input (the subgraph boundary has no eqn to stamp it)."""
+    return ir.Value(name=ctx.fresh(prefix), type=ir_type(dtype), shape=ir_shape(shape))
+
+
+def _finish(sub, inputs: Sequence[ir.Value], outs: Sequence[ir.Value], avals, name: str) -> ir.Graph:
+    """Close ``sub`` into an ``ir.Graph`` whose outputs are fresh values made in it.
+
+    A subgraph output must be produced by a node of that subgraph: outputs that are
+    subgraph inputs, outer values, initializers or repeats get an Identity.
+    """
+    own = {id(o) for n in sub.tape.nodes for o in n.outputs}
+    result, seen = [], set()
+    for val, aval in zip(outs, avals):
+        if id(val) not in own or id(val) in seen:
+            val = sub.op("Identity", val)
+        if val.type is None:
+            val.type = ir_type(aval.dtype)
+        if val.shape is None:
+            val.shape = ir_shape(aval.shape)
+        seen.add(id(val))
+        result.append(val)
+    return ir.Graph(list(inputs), result, nodes=list(sub.tape.nodes), name=name)
+
+
+def _branch_graph(ctx, closed, operands, name: str) -> ir.Graph:
+    """An ``If`` branch: no inputs, the jaxpr's inputs bound to the outer operands."""
+    jaxpr, consts = closed_parts(closed)
+    sub = ctx.subcontext(name)
+    outs = sub.inline(jaxpr, operands, consts)
+    return _finish(sub, [], outs, [v.aval for v in jaxpr.outvars], name)
+
+
+# ---- constant index folding -------------------------------------------------------------
+def _cast(node, x):
+    return x.astype(ir.DataType(node.attributes["to"].value).numpy())
+
+
+_FOLD = {
+    "Identity": lambda n, x: x,
+    "Cast": _cast,
+    "Clip": lambda n, x, lo=None, hi=None: np.clip(x, lo, hi),
+    "Max": lambda n, *xs: np.maximum.reduce(xs),
+    "Min": lambda n, *xs: np.minimum.reduce(xs),
+    "Not": lambda n, x: np.logical_not(x),
+    "Equal": lambda n, a, b: np.equal(a, b),
+}
+
+
+def _known_value(v: ir.Value | None, depth: int = 0):
+    """The numpy value of ``v`` when it is a constant or a short chain of foldable ops."""
+    if v is None or depth > 8:
+        return None
+    if v.const_value is not None:
+        return np.asarray(v.const_value.numpy())
+    node = v.producer()
+    if node is None or node.op_type not in _FOLD or node.domain not in ("", "ai.onnx"):
+        return None
+    args = [_known_value(i, depth + 1) for i in node.inputs]
+    if any(a is None for a in args):
+        return None
+    return np.asarray(_FOLD[node.op_type](node, *args))
+
+
+# ---- cond / switch -----------------------------------------------------------------------
+def _if_chain(ctx, index, branches, operands, start: int):
+    """``If`` for branches[start:]: ``index == start`` picks the first, else recurse."""
+    n_out = len(ctx.out_avals)
+    rest = branches[start:]
+    if len(rest) == 2 and start == 0:
+        # the usual cond: index is 0 or 1, so a Cast to bool is the predicate
+        pred = ctx.op("Cast", index, to=ir.DataType.BOOL)
+        then_g = _branch_graph(ctx, rest[1], operands, ctx.fresh("then"))
+        else_g = _branch_graph(ctx, rest[0], operands, ctx.fresh("else"))
+    else:
+        pred = ctx.op("Equal", index, ctx.const(np.array(start, dtype=ctx.in_avals[0].dtype)))
+        then_g = _branch_graph(ctx, rest[0], operands, ctx.fresh("then"))
+        if len(rest) == 2:
+            else_g = _branch_graph(ctx, rest[1], operands, ctx.fresh("else"))
+        else:
+            name = ctx.fresh("else")
+            sub = ctx.subcontext(name)
+            sub.eqn = ctx.eqn
+            outs = _if_chain(sub, index, branches, operands, start + 1)
+            else_g = _finish(sub, [], outs, ctx.out_avals, name)
+    outs = ctx.op("If", pred, then_branch=then_g, else_branch=else_g, num_outputs=n_out)
+    return list(outs)
+
+
+@register(PIPELINE, "cond")
+def cond(ctx, index, *operands, branches, **_):
+    """``lax.cond`` / ``lax.switch``: ``If`` (nested for N > 2); constant index inlined."""
+    known = _known_value(index)
+    if known is not None:
+        # JAX clamps the switch index; cond predicates are already 0/1
+        k = int(np.clip(int(known.reshape(())), 0, len(branches) - 1))
+        jaxpr, consts = closed_parts(branches[k])
+        return tuple(ctx.inline(jaxpr, list(operands), consts))
+    if len(branches) == 1:
+        jaxpr, consts = closed_parts(branches[0])
+        return tuple(ctx.inline(jaxpr, list(operands), consts))
+    return tuple(_if_chain(ctx, index, list(branches), list(operands), 0))
+
+
+# ---- while ----------------------------------------------------------------------------------
+def _loop_counter_inputs(ctx):
+    it = _boundary_value(ctx, "iter", np.int64, ())
+    cond_in = _boundary_value(ctx, "cond_in", np.bool_, ())
+    return it, cond_in
+
+
+@register(PIPELINE, "while")
+def while_loop(ctx, *args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, **_):
+    """``lax.while_loop`` → ``Loop`` (no trip count); the condition is re-evaluated in the body."""
+    cjaxpr, cconsts = closed_parts(cond_jaxpr)
+    bjaxpr, bconsts = closed_parts(body_jaxpr)
+    c_args = list(args[:cond_nconsts])
+    b_args = list(args[cond_nconsts:cond_nconsts + body_nconsts])
+    init = list(args[cond_nconsts + body_nconsts:])
+    carry_avals = [v.aval for v in bjaxpr.outvars]
+
+    first = ctx.inline(cjaxpr, c_args + init, cconsts)[0]
+
+    name = ctx.fresh("while_body")
+    sub = ctx.subcontext(name)
+    it, cond_in = _loop_counter_inputs(sub)
+    carried = [_boundary_value(sub, "carry", a.dtype, a.shape) for a in carry_avals]
+    new = sub.inline(bjaxpr, b_args + carried, bconsts)
+    again = sub.inline(cjaxpr, c_args + list(new), cconsts)[0]
+    body = _finish(sub, [it, cond_in, *carried], [again, *new],
+                   [_BOOL_AVAL, *carry_avals], name)
+    outs = ctx.op("Loop", None, first, *init, body=body, num_outputs=len(init))
+    return tuple(outs)
+
+
+# ---- scan --------------------------------------------------------------------------------------
+@register(PIPELINE, "scan")
+def scan(ctx, *args, jaxpr, num_consts, num_carry, length, reverse, **_):
+    """``lax.scan`` → ``Loop`` with trip count ``length``; xs are gathered by (reversed)
+    iteration number and ys come out as Loop scan outputs (flipped back when reversed).
+    ``unroll`` does not change the result and is ignored."""
+    body_jaxpr, body_consts = closed_parts(jaxpr)
+    consts = list(args[:num_consts])
+    init = list(args[num_consts:num_consts + num_carry])
+    xs = list(args[num_consts + num_carry:])
+    carry_avals = [v.aval for v in body_jaxpr.outvars[:num_carry]]
+    y_avals = [v.aval for v in body_jaxpr.outvars[num_carry:]]
+
+    trip = ctx.scalar_dim(length)  # int64 scalar; symbolic lengths read the input's shape
+    last = ctx.op("Sub", trip, ctx.const(np.array(1, dtype=np.int64))) if reverse and xs else None
+
+    name = ctx.fresh("scan_body")
+    sub = ctx.subcontext(name)
+    it, cond_in = _loop_counter_inputs(sub)
+    carried = [_boundary_value(sub, "carry", a.dtype, a.shape) for a in carry_avals]
+    pos = sub.op("Sub", last, it) if reverse and xs else it
+    x_t = [sub.op("Gather", x, pos, axis=0) for x in xs]
+    outs = sub.inline(body_jaxpr, consts + carried + x_t, body_consts)
+    keep = sub.op("Identity", cond_in)
+    body = _finish(sub, [it, cond_in, *carried], [keep, *outs],
+                   [_BOOL_AVAL, *carry_avals, *y_avals], name)
+    true = ctx.const(np.array(True))
+    res = ctx.op("Loop", trip, true, *init, body=body, num_outputs=num_carry + len(y_avals))
+    res = list(res)
+    if reverse:
+        # iteration k produced row length-1-k: flip the stacked outputs back
+        for i in range(num_carry, len(res)):
+            res[i] = ctx.op("Slice", res[i], ctx.const(np.array([-1], dtype=np.int64)),
+                            ctx.const(np.array([_INT64_MIN], dtype=np.int64)),
+                            ctx.const(np.array([0], dtype=np.int64)),
+                            ctx.const(np.array([-1], dtype=np.int64)))
+    return tuple(res)
