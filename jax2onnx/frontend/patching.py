@@ -2,7 +2,7 @@
 
 Patches are declared in :mod:`jax2onnx.plugin.patches`; this context manager
 applies those whose target module the user already imported and restores every
-original on exit, also on error.
+original on exit, also on error (including an error while applying).
 """
 
 from __future__ import annotations

@@ -4,16 +4,29 @@ A :class:`Patch` names a target (module path + attribute, or class + method) and
 a ``make(original) -> replacement`` factory. Patches are only applied by
 :func:`jax2onnx.frontend.patching.patches_active`, and only when the target's
 module is already imported (so converting a plain function never imports Flax).
+
+Component declarations (:mod:`jax2onnx.plugin.custom`) live in modules listed in
+:data:`DECLARATIONS`, keyed by the module their targets belong to; they are
+imported on the first conversion after that module was imported by the user.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Patch", "register_patch", "active_patches", "PATCHES"]
+__all__ = ["Patch", "register_patch", "active_patches", "PATCHES", "DECLARATIONS"]
+
+log = logging.getLogger("jax2onnx.frontend")
+
+#: target module -> declaration modules to import when the target module is loaded
+DECLARATIONS: dict[str, tuple[str, ...]] = {
+}
+
+_MISSING = object()
 
 
 @dataclass
@@ -24,15 +37,21 @@ class Patch:
     component: str = ""
 
     def apply(self) -> Callable[[], None]:
+        """Install the replacement; returns the undo function (restores exactly)."""
         owner = importlib.import_module(self.module)
         *parents, leaf = self.attribute.split(".")
         for p in parents:
             owner = getattr(owner, p)
-        original = owner.__dict__[leaf] if isinstance(owner, type) and leaf in owner.__dict__ else getattr(owner, leaf)
+        # a class attribute may be inherited: remember whether it was the owner's own
+        own = owner.__dict__.get(leaf, _MISSING) if isinstance(owner, type) else _MISSING
+        original = own if own is not _MISSING else getattr(owner, leaf)
         setattr(owner, leaf, self.make(original))
 
         def undo():
-            setattr(owner, leaf, original)
+            if isinstance(owner, type) and own is _MISSING:
+                delattr(owner, leaf)
+            else:
+                setattr(owner, leaf, original)
 
         return undo
 
@@ -46,6 +65,19 @@ def register_patch(module: str, attribute: str, make: Callable, component: str =
     return patch
 
 
+def _import_declarations() -> None:
+    for target_module, decl_modules in DECLARATIONS.items():
+        if target_module not in sys.modules:
+            continue
+        for decl in decl_modules:
+            if decl not in sys.modules:
+                importlib.import_module(decl)
+
+
 def active_patches() -> list[Patch]:
-    """Registered patches whose target module the user has already imported."""
+    """Registered patches whose target module the user has already imported.
+
+    Imports the declaration modules of the imported target modules first.
+    """
+    _import_declarations()
     return [p for p in PATCHES if p.module in sys.modules]
