@@ -12,6 +12,7 @@ from ..errors import UnsupportedPrimitiveError
 from ..plugin.jaxpr_utils import find_unsupported
 from .context import LegacyContext, value_info
 from .lower import PIPELINE, lower_eqns
+from .typing import fill_value_info
 
 __all__ = ["build_model"]
 
@@ -61,10 +62,13 @@ def build_model(program, opset: int):
         ctx.prologue + ctx.nodes, program.model_name, graph_inputs, graph_outputs,
         initializer=ctx.initializers, value_info=inner,
     )
+    functions = list(getattr(ctx, "onnx_functions", {}).values())  # @onnx_function bodies
+    domains = sorted({f.domain for f in functions})
     model = helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="jax2onnx",
-        ir_version=_IR_VERSION_FOR_OPSET.get(opset, 10),
+        graph, opset_imports=[helper.make_opsetid("", opset)] + [helper.make_opsetid(d, 1) for d in domains],
+        producer_name="jax2onnx", ir_version=_IR_VERSION_FOR_OPSET.get(opset, 10), functions=functions,
     )
+    fill_value_info(model)
     log.debug("legacy lowered %d eqns to %d nodes in %.3fs", len(jaxpr.eqns), len(graph.node), time.perf_counter() - t0)
     return model
 

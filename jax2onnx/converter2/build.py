@@ -13,6 +13,7 @@ from ..plugin.jaxpr_utils import find_unsupported
 from .context import IrContext, ir_shape, ir_type
 from .lower import PIPELINE, lower_eqns
 from .passes import optimize
+from .typing import fill_missing_types
 
 __all__ = ["build_model", "IR_VERSION_FOR_OPSET"]
 
@@ -65,9 +66,13 @@ def build_model(program, opset: int) -> ir.Model:
         opset_imports={"": opset},
         name=program.model_name,
     )
+    functions = list(getattr(ctx, "onnx_functions", {}).values())  # @onnx_function bodies
+    for fn in functions:
+        graph.opset_imports.setdefault(fn.domain, 1)
     model = ir.Model(graph, ir_version=IR_VERSION_FOR_OPSET.get(opset, 10),
-                     producer_name="jax2onnx", producer_version=_version())
+                     producer_name="jax2onnx", producer_version=_version(), functions=functions)
     optimize(model)
+    fill_missing_types(model)
     log.debug("lowered %d eqns to %d nodes in %.3fs", len(jaxpr.eqns), len(graph), time.perf_counter() - t0)
     return model
 

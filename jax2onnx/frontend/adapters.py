@@ -21,6 +21,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .scopes import module_scopes
+
 __all__ = ["Prepared", "prepare"]
 
 
@@ -104,7 +106,8 @@ def _prepare_nnx(model, input_params) -> Prepared:
     def call(ws, *args):
         m = nnx.merge(graphdef, rebuild(ws))
         m.eval()  # BatchNorm uses running stats, Dropout is the identity
-        return m(*args, **input_params)
+        with module_scopes(m):  # node names follow the module structure
+            return m(*args, **input_params)
 
     return Prepared(call, names, weights, _arg_names(type(model).__call__)[1:] if _arg_names(type(model).__call__) else None,
                     type(model).__name__, "nnx")

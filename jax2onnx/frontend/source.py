@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+import os
+
 __all__ = ["source_line", "type_str"]
 
 
+def _library_dirs() -> tuple[str, ...]:
+    """Directories whose frames are library code, not the user's (computed once)."""
+    global _LIBRARY_DIRS
+    if _LIBRARY_DIRS is None:
+        import importlib.util
+
+        dirs = []
+        for mod in ("jax", "jaxlib", "flax", "equinox", "jax2onnx", "numpy", "contextlib"):
+            spec = importlib.util.find_spec(mod)
+            if spec is not None and spec.origin:
+                dirs.append(os.path.dirname(spec.origin) if mod != "contextlib" else spec.origin)
+        _LIBRARY_DIRS = tuple(dirs)
+    return _LIBRARY_DIRS
+
+
+_LIBRARY_DIRS: tuple[str, ...] | None = None
+_CATALOG = os.path.join("jax2onnx", "plugin", "cases") + os.sep
+
+
 def source_line(eqn) -> str:
-    """``file:line:col (function)`` of the user frame that produced ``eqn``."""
+    """``file:line (function)`` of the first frame outside jax/flax/equinox/jax2onnx.
+
+    That is the user's own line (``self.linear2(x)`` in their model), which is what
+    error messages and node metadata should point at. Falls back to JAX's summary.
+    """
+    try:
+        frames = eqn.source_info.traceback.frames
+    except Exception:  # pragma: no cover - no traceback recorded
+        frames = []
+    libs = _library_dirs()
+    for f in frames:
+        user = not f.file_name.startswith(libs) or _CATALOG in f.file_name  # catalog = user code
+        if user and not f.file_name.startswith("<frozen"):
+            return f"{f.file_name}:{f.line_num} ({f.function_name})"
     try:
         from jax._src import source_info_util  # pinned jax; the one place we read it
 

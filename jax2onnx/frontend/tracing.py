@@ -11,6 +11,7 @@ from ..errors import ConversionError
 from .adapters import prepare
 from .inputs import normalize_inputs
 from .patching import patches_active
+from .state import converting
 
 __all__ = ["TracedProgram", "trace"]
 
@@ -90,12 +91,12 @@ def trace(
         in_names = _names("input_names", input_names, _default_input_names(prepared.arg_names, len(specs)), len(specs))
         weight_specs = [jax.ShapeDtypeStruct(w.shape, w.dtype) for w in prepared.weight_values]
         try:
-            with patches_active():
+            with patches_active(), converting():
                 closed, out_shape = jax.make_jaxpr(prepared.call, return_shape=True)(weight_specs, *specs)
         except ConversionError:
             raise
         except Exception as e:
-            shapes = ", ".join(f"{n}: {s.dtype}{list(map(str, s.shape))}" for n, s in zip(in_names, specs))
+            shapes = ", ".join(f"{n}: {s.dtype}[{','.join(map(str, s.shape))}]" for n, s in zip(in_names, specs))
             raise ConversionError(
                 "trace",
                 f"tracing {prepared.display_name} with inputs ({shapes}) failed: "
