@@ -63,3 +63,11 @@ def test_decorated_instance__static():
 
 def test_function_under_grad__static():
     run_case(FAMILY, 'function_under_grad', 'static')
+
+
+def test_function_in_scan_body__dynamic():
+    run_case(FAMILY, 'function_in_scan_body', 'dynamic')
+
+
+def test_function_in_scan_body__static():
+    run_case(FAMILY, 'function_in_scan_body', 'static')

@@ -189,3 +189,24 @@ def function_under_grad():
 
 testcase(F, "function_under_grad", "onnx_function", build=function_under_grad, inputs=[(5,)],
          check=expect_structure({"energy": None, "energy_1": None}))
+
+
+def function_in_scan_body():
+    from jax2onnx import onnx_function
+
+    @onnx_function
+    def cell(h, x):
+        return jnp.tanh(h * 0.5 + x)
+
+    def run(xs):
+        def step(h, x):
+            h = cell(h, x)
+            return h, h * 2.0
+
+        return jax.lax.scan(step, jnp.zeros(xs.shape[1:], xs.dtype), xs)
+
+    return run
+
+
+testcase(F, "function_in_scan_body", "onnx_function", build=function_in_scan_body, inputs=[(6, "B", 4)],
+         check=expect_structure({"cell": None}, {"cell": 1}))
