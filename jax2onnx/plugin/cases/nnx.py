@@ -26,7 +26,7 @@ def _randomize(module, seed=1):
     def perturb(path, x):
         if not hasattr(x, "dtype") or not jax.numpy.issubdtype(x.dtype, jax.numpy.floating):
             return x
-        name = str(path[-1]) if path else ""
+        name = jax.tree_util.keystr(path)
         if "var" in name or "scale" in name:  # keep variances/scales positive
             return np.asarray(rng.uniform(0.5, 1.5, x.shape), x.dtype)
         return np.asarray(x + 0.1 * rng.standard_normal(x.shape), x.dtype)

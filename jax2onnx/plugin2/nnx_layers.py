@@ -1,0 +1,80 @@
+"""Layer macro ops (onnx_ir pipeline) for the NNX, Linen and Equinox components.
+
+Operand conventions are those of :mod:`jax2onnx.plugin.components._layers`:
+linear → ``Gemm`` (2-D input) or ``MatMul``+``Add``; layer_norm →
+``LayerNormalization``; batch_norm (inference) → ``BatchNormalization`` with the
+feature axis moved to position 1; embed → ``Gather``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..plugin.registry import register
+
+PIPELINE = "onnx_ir"
+
+LINEAR = ("nnx.Linear", "linen.Dense", "eqx.nn.Linear")
+LAYER_NORM = ("nnx.LayerNorm", "linen.LayerNorm", "eqx.nn.LayerNorm")
+BATCH_NORM = ("nnx.BatchNorm", "linen.BatchNorm")
+EMBED = ("nnx.Embed", "linen.Embed", "eqx.nn.Embedding")
+
+#: dtypes with an ORT Gemm kernel; others use MatMul + Add
+_GEMM_DTYPES = {np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)}
+
+
+@register(PIPELINE, *LINEAR)
+def linear(ctx, x, kernel, *bias, transpose_kernel=False):
+    """``x @ kernel + bias`` over the last axis of ``x``."""
+    x_aval = ctx.in_avals[0]
+    if len(x_aval.shape) == 2 and np.dtype(x_aval.dtype) in _GEMM_DTYPES:
+        return ctx.op("Gemm", x, kernel, *bias, transB=int(bool(transpose_kernel)))
+    if transpose_kernel:
+        kernel = ctx.op("Transpose", kernel, perm=[1, 0])
+    y = ctx.op("MatMul", x, kernel)
+    return ctx.op("Add", y, bias[0]) if bias else y
+
+
+def _ones(ctx, aval_shape, dtype, value):
+    return ctx.const(np.full(tuple(aval_shape), value, dtype=np.dtype(dtype)))
+
+
+@register(PIPELINE, *LAYER_NORM)
+def layer_norm(ctx, x, *wb, axis, epsilon, has_scale, has_bias, fast_variance=True):
+    """LayerNormalization over ``x.shape[axis:]`` (Scale is required by ONNX: ones if absent)."""
+    x_aval = ctx.in_avals[0]
+    norm_shape = tuple(x_aval.shape[len(x_aval.shape) + axis:])
+    rest = list(wb)
+    scale = rest.pop(0) if has_scale else _ones(ctx, norm_shape, x_aval.dtype, 1.0)
+    bias = rest.pop(0) if has_bias else None
+    if has_scale and tuple(ctx.in_avals[1].shape) != norm_shape:
+        scale = ctx.op("Reshape", scale, ctx.const(np.asarray(norm_shape, np.int64)))
+    if bias is not None and tuple(ctx.in_avals[-1].shape) != norm_shape:
+        bias = ctx.op("Reshape", bias, ctx.const(np.asarray(norm_shape, np.int64)))
+    inputs = (x, scale, bias) if bias is not None else (x, scale)
+    return ctx.op("LayerNormalization", *inputs, axis=int(axis), epsilon=float(epsilon))
+
+
+@register(PIPELINE, *BATCH_NORM)
+def batch_norm(ctx, x, mean, var, *wb, epsilon, has_scale, has_bias):
+    """BatchNormalization in inference mode; ONNX wants channels at axis 1, Flax has them last."""
+    x_aval = ctx.in_avals[0]
+    rank = len(x_aval.shape)
+    channels = x_aval.shape[-1]
+    rest = list(wb)
+    scale = rest.pop(0) if has_scale else _ones(ctx, (channels,), x_aval.dtype, 1.0)
+    bias = rest.pop(0) if has_bias else _ones(ctx, (channels,), x_aval.dtype, 0.0)
+    if rank > 2:
+        to_first = [0, rank - 1] + list(range(1, rank - 1))
+        x = ctx.op("Transpose", x, perm=to_first)
+    y = ctx.op("BatchNormalization", x, scale, bias, mean, var, epsilon=float(epsilon))
+    if rank > 2:
+        back = [0] + list(range(2, rank)) + [1]
+        y = ctx.op("Transpose", y, perm=back)
+    return y
+
+
+@register(PIPELINE, *EMBED)
+def embed(ctx, table, indices):
+    """Rows of the table: ``Gather(axis=0)`` (indices are assumed in range, as in training)."""
+    return ctx.op("Gather", table, indices, axis=0)
