@@ -1,0 +1,248 @@
+"""Convolutions and window reductions (onnx_ir pipeline).
+
+``conv_general_dilated`` is brought to ONNX's layout (lhs NCHW..., rhs OIHW...) with
+Transposes taken from its dimension numbers, ``lhs_dilation`` becomes explicit
+zero-insertion, negative padding a Slice, ``batch_group_count`` a regrouping of the
+batch into channels; then one Conv. ORT's Conv has only float/float16 kernels, so
+float64 and integer convolutions use an exact fallback: the strided window slices of
+the padded input contracted with the kernel by one Einsum.
+
+``reduce_window_{max,min,sum}`` move the windowed axes last, fold the others into
+one channel axis, and use MaxPool (min = -MaxPool(-x)) or a Conv with a ones kernel
+(zero padding, so the sum is exact); for dtypes ORT lacks those kernels for, the sum
+of the strided window slices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx_ir as ir
+
+from ..plugin.registry import register
+
+PIPELINE = "onnx_ir"
+
+_END = np.iinfo(np.int64).max
+#: dtypes ORT's Conv / MaxPool kernels accept
+_CONV_DTYPES = ("float32", "float16")
+_POOL_DTYPES = ("float32", "float64", "float16", "int8", "uint8")
+
+
+def _i64(v):
+    return np.asarray(v, dtype=np.int64)
+
+
+def _cast(ctx, x, dtype):
+    return ctx.op("Cast", x, to=ir.DataType.from_numpy(np.dtype(dtype)))
+
+
+def _transpose(ctx, x, perm, dims):
+    perm = [int(p) for p in perm]
+    if perm == sorted(perm):
+        return x, list(dims)
+    return ctx.op("Transpose", x, perm=perm), [dims[p] for p in perm]
+
+
+def _dilate(ctx, x, dims, axis, factor, fill):
+    """Insert ``factor - 1`` copies of ``fill`` between neighbours along ``axis``."""
+    if factor == 1:
+        return x, dims
+    x = ctx.op("Unsqueeze", x, ctx.const(_i64([axis + 1])))
+    x = ctx.op("Pad", x, ctx.const(_i64([0, factor - 1])), fill, ctx.const(_i64([axis + 1])))
+    merged = dims[:axis] + [dims[axis] * factor] + dims[axis + 1:]
+    x = ctx.op("Reshape", x, ctx.shape(merged))
+    x = ctx.op("Slice", x, ctx.const(_i64([0])), ctx.const(_i64([-(factor - 1)])), ctx.const(_i64([axis])))
+    out = dims[:axis] + [(dims[axis] - 1) * factor + 1] + dims[axis + 1:]
+    return x, out
+
+
+def _pad(ctx, x, dims, axes, padding, fill):
+    """Pad (or crop, for negative amounts) ``axes`` explicitly with ``fill``."""
+    if all(lo == 0 and hi == 0 for lo, hi in padding):
+        return x, dims
+    pads = [lo for lo, _ in padding] + [hi for _, hi in padding]
+    x = ctx.op("Pad", x, ctx.const(_i64(pads)), fill, ctx.const(_i64(axes)))
+    dims = list(dims)
+    for a, (lo, hi) in zip(axes, padding):
+        dims[a] = dims[a] + lo + hi
+    return x, dims
+
+
+def _crop_negative(ctx, x, dims, axes, padding):
+    """Apply the negative part of ``padding`` as a Slice; return the non-negative rest."""
+    if all(lo >= 0 and hi >= 0 for lo, hi in padding):
+        return x, dims, list(padding)
+    starts = [max(-lo, 0) for lo, _ in padding]
+    ends = [hi if hi < 0 else _END for _, hi in padding]
+    x = ctx.op("Slice", x, ctx.const(_i64(starts)), ctx.const(_i64(ends)), ctx.const(_i64(axes)))
+    dims = list(dims)
+    for a, (lo, hi) in zip(axes, padding):
+        dims[a] = dims[a] + min(lo, 0) + min(hi, 0)
+    return x, dims, [(max(lo, 0), max(hi, 0)) for lo, hi in padding]
+
+
+def _window_slices(ctx, x, axes, window, strides, dilation, out_sizes):
+    """For every window offset, the strided slice of (padded) ``x`` it reads."""
+    slices = []
+    for offset in np.ndindex(*window):
+        starts = [o * d for o, d in zip(offset, dilation)]
+        ends = [s + (n - 1) * st + 1 for s, n, st in zip(starts, out_sizes, strides)]
+        slices.append(ctx.op("Slice", x, ctx.const(_i64(starts)), ctx.shape(ends), ctx.const(_i64(axes)),
+                             ctx.const(_i64(strides))))
+    return slices
+
+
+def _conv_by_einsum(ctx, x, w, x_dims, w_dims, strides, dilation, groups, out_sizes):
+    """Exact Conv for dtypes without an ORT Conv kernel: window slices + one Einsum.
+
+    ``x`` is padded [N, C, S...], ``w`` is [O, C/groups, K...].
+    """
+    nsp = len(x_dims) - 2
+    axes = list(range(2, 2 + nsp))
+    patches = _window_slices(ctx, x, axes, w_dims[2:], strides, dilation, out_sizes)
+    stacked = ctx.op("Concat", *[ctx.op("Unsqueeze", p, ctx.const(_i64([2]))) for p in patches], axis=2)
+    k = len(patches)
+    # [N, C, K, S_out...] -> [N, G, C/G, K, S_out...]; kernel [O, C/G, K...] -> [G, O/G, C/G, K]
+    cg = x_dims[1] // groups
+    stacked = ctx.op("Reshape", stacked, ctx.shape([x_dims[0], groups, cg, k] + list(out_sizes)))
+    w = ctx.op("Reshape", w, ctx.const(_i64([groups, w_dims[0] // groups, cg, k])))
+    sp = "pqrstuvw"[:nsp]
+    y = ctx.op("Einsum", stacked, w, equation=f"ngck{sp},gock->ngo{sp}")
+    return ctx.op("Reshape", y, ctx.shape([x_dims[0], w_dims[0]] + list(out_sizes)))
+
+
+@register(PIPELINE, "conv_general_dilated")
+def conv_general_dilated(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
+                         dimension_numbers, feature_group_count=1, batch_group_count=1, **_):
+    """Any-layout, any-rank convolution (see the module docstring)."""
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    la, ra = ctx.in_avals
+    out_aval = ctx.out_avals[0]
+    out_dtype = np.dtype(out_aval.dtype)
+    compute = np.float32 if out_dtype.name == "bfloat16" else out_dtype
+    if np.dtype(la.dtype) != compute:
+        lhs = _cast(ctx, lhs, compute)
+    if np.dtype(ra.dtype) != compute:
+        rhs = _cast(ctx, rhs, compute)
+    x, x_dims = _transpose(ctx, lhs, lhs_spec, la.shape)
+    w, w_dims = _transpose(ctx, rhs, rhs_spec, ra.shape)
+    nsp = len(x_dims) - 2
+    sp_axes = list(range(2, 2 + nsp))
+    groups = feature_group_count
+    if batch_group_count > 1:
+        g = batch_group_count
+        # batch index = group * (N / g) + n: move the groups next to the channels
+        x = ctx.op("Reshape", x, ctx.shape([g, x_dims[0] // g] + x_dims[1:]))
+        x = ctx.op("Transpose", x, perm=[1, 0] + list(range(2, 3 + nsp)))
+        x_dims = [x_dims[0] // g, g * x_dims[1]] + x_dims[2:]
+        x = ctx.op("Reshape", x, ctx.shape(x_dims))
+        groups = g
+    zero = ctx.const(np.array(0, compute))
+    for a, d in zip(sp_axes, lhs_dilation):
+        x, x_dims = _dilate(ctx, x, x_dims, a, d, zero)
+    x, x_dims, padding = _crop_negative(ctx, x, x_dims, sp_axes, padding)
+    out_sizes = [out_aval.shape[out_spec[2 + i]] for i in range(nsp)]
+    if np.dtype(compute).name in _CONV_DTYPES:
+        pads = [lo for lo, _ in padding] + [hi for _, hi in padding]
+        y = ctx.op("Conv", x, w, strides=list(window_strides), pads=pads, dilations=list(rhs_dilation),
+                   group=groups)
+    else:
+        x, x_dims = _pad(ctx, x, x_dims, sp_axes, padding, zero)
+        y = _conv_by_einsum(ctx, x, w, x_dims, w_dims, list(window_strides), list(rhs_dilation), groups,
+                            out_sizes)
+    y, _ = _transpose(ctx, y, list(np.argsort(out_spec)), [None] * len(out_spec))
+    return y if compute == out_dtype else _cast(ctx, y, out_dtype)
+
+
+# ---- reduce_window ---------------------------------------------------------------------
+
+def _fill(kind, dtype):
+    dtype = np.dtype(dtype)
+    if kind == "sum":
+        return np.array(0, dtype)
+    if np.issubdtype(dtype, np.floating):
+        return np.array(-np.inf if kind == "max" else np.inf, dtype)
+    info = np.iinfo(dtype)
+    return np.array(info.min if kind == "max" else info.max, dtype)
+
+
+def _reduce_window(kind):
+    def lower(ctx, x, *, window_dimensions, window_strides, padding, base_dilation, window_dilation, **_):
+        aval, out_aval = ctx.in_avals[0], ctx.out_avals[0]
+        rank = len(aval.shape)
+        active = [a for a in range(rank) if window_dimensions[a] != 1 or window_strides[a] != 1
+                  or tuple(padding[a]) != (0, 0) or base_dilation[a] != 1]
+        if not active:
+            return x  # every window is a single element
+        if len(active) > 3:
+            raise NotImplementedError(f"reduce_window_{kind} over {len(active)} axes (ONNX pools take at most 3)")
+        dtype = np.dtype(aval.dtype)
+        rest = [a for a in range(rank) if a not in active]
+        win = [window_dimensions[a] for a in active]
+        strides = [window_strides[a] for a in active]
+        wdil = [window_dilation[a] for a in active]
+        pad = [tuple(padding[a]) for a in active]
+        out_act = [out_aval.shape[a] for a in active]
+        if kind == "sum":
+            compute = dtype
+            use_pool = dtype.name in _CONV_DTYPES
+        else:
+            # MaxPool kernels: floats and int8/uint8; min is -MaxPool(-x), so it needs a signed float
+            ok = _POOL_DTYPES if kind == "max" else ("float32", "float64", "float16")
+            compute = dtype if dtype.name in ok else np.dtype(np.float64)  # exact for |ints| < 2**53
+            use_pool = True
+        # pools want the windowed axes last; the slice fallback works in place
+        perm = rest + active if use_pool else list(range(rank))
+        sp = [perm.index(a) for a in active]
+        y, dims = _transpose(ctx, x, perm, aval.shape)
+        if compute != dtype:
+            y = _cast(ctx, y, compute)
+        if kind == "min":
+            y = ctx.op("Neg", y)
+        fill = ctx.const(_fill("max" if kind == "min" else kind, compute))
+        for ax, a in zip(sp, active):
+            y, dims = _dilate(ctx, y, dims, ax, base_dilation[a], fill)
+        y, dims, pad = _crop_negative(ctx, y, dims, sp, pad)
+        if use_pool and kind != "sum" and any(lo >= w or hi >= w for (lo, hi), w in zip(pad, win)):
+            # ORT's MaxPool rejects pads as large as the window: pad explicitly instead
+            y, dims = _pad(ctx, y, dims, sp, pad, fill)
+            pad = [(0, 0)] * len(pad)
+        if use_pool:
+            lead = [1, -1] if kind != "sum" else [-1, 1]
+            shape = ctx.op("Concat", ctx.const(_i64(lead)), ctx.shape(dims[len(rest):]), axis=0)
+            y = ctx.op("Reshape", y, shape)
+            pads = [lo for lo, _ in pad] + [hi for _, hi in pad]
+            if kind == "sum":
+                ones = ctx.const(np.ones([1, 1] + win, compute))
+                y = ctx.op("Conv", y, ones, strides=strides, pads=pads, dilations=wdil)
+            else:
+                y = ctx.op("MaxPool", y, kernel_shape=win, strides=strides, pads=pads, dilations=wdil)
+            y = ctx.op("Reshape", y, ctx.shape([out_aval.shape[a] for a in rest] + out_act))
+        else:
+            y, dims = _pad(ctx, y, dims, sp, pad, fill)
+            parts = _window_slices(ctx, y, sp, win, strides, wdil, out_act)
+            y = parts[0]
+            for part in parts[1:]:
+                y = ctx.op("Add", y, part)
+        if kind == "min":
+            y = ctx.op("Neg", y)
+        if compute != dtype:
+            y = _cast(ctx, y, dtype)
+        y, _ = _transpose(ctx, y, np.argsort(perm), [None] * rank)
+        return y
+
+    lower.__name__ = f"lower_reduce_window_{kind}"
+    lower.__doc__ = f"Windowed {kind} (pooling) with strides, padding and base/window dilation."
+    return lower
+
+
+for _kind in ("max", "min", "sum"):
+    register(PIPELINE, f"reduce_window_{_kind}")(_reduce_window(_kind))
+
+
+@register(PIPELINE, "reduce_window")
+def reduce_window(ctx, *args, **params):
+    """Generic reduce_window with a user computation: not supported (JAX emits the
+    specialised reduce_window_{sum,max,min} primitives for add/max/min)."""
+    raise NotImplementedError("reduce_window with a custom reduction computation is not supported; "
+                              "use lax.add / lax.max / lax.min so JAX emits reduce_window_{sum,max,min}")

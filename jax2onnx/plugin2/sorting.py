@@ -1,0 +1,98 @@
+"""sort and top_k (onnx_ir pipeline).
+
+ONNX TopK with k = axis length sorts, but the order of equal keys is unspecified and
+NaNs break its comparisons. JAX sorts stably with NaN greatest, so a sort here is:
+
+1. TopK on the key with NaNs replaced by 0 (gives sorted values and some permutation);
+2. tie fix-up: number the runs of equal sorted values (CumSum of "value changed"),
+   then TopK again on ``run * n + original_index`` — distinct integers, so the order
+   is fully determined and ties come out in original order;
+3. for float keys, a second stable pass on ``isnan`` moves NaNs to the end (to the
+   front for descending top_k), keeping their original order.
+
+Several keys (``num_keys``) are sorted least-significant first, each pass stable
+(LSD), and every operand is permuted with GatherElements.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx_ir as ir
+
+from ..plugin.registry import register
+
+PIPELINE = "onnx_ir"
+
+#: key dtypes ORT's TopK lacks -> an order-preserving dtype it has
+_KEY_DTYPE = {
+    "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
+    "uint32": np.int64, "float16": np.float32, "bfloat16": np.float32,
+}
+_BIG = np.iinfo(np.int64).max
+
+
+def _i64(v):
+    return np.asarray(v, dtype=np.int64)
+
+
+def _cast(ctx, x, dtype):
+    return ctx.op("Cast", x, to=ir.DataType.from_numpy(np.dtype(dtype)))
+
+
+def _ordered_once(ctx, key, axis, n, descending):
+    """Stable argsort of a NaN-free ``key`` along ``axis`` (int64 indices)."""
+    k = ctx.dim(n)
+    vals, idx = ctx.op("TopK", key, k, axis=axis, largest=int(descending), sorted=1, num_outputs=2)
+    ax = ctx.const(_i64([axis]))
+    later = ctx.op("Slice", vals, ctx.const(_i64([1])), ctx.const(_i64([_BIG])), ax)
+    earlier = ctx.op("Slice", vals, ctx.const(_i64([0])), ctx.const(_i64([-1])), ax)
+    changed = _cast(ctx, ctx.op("Not", ctx.op("Equal", later, earlier)), np.int64)
+    changed = ctx.op("Pad", changed, ctx.const(_i64([1, 0])), ctx.const(np.array(0, np.int64)), ax)
+    run = ctx.op("CumSum", changed, ctx.const(np.array(axis, np.int64)))
+    composite = ctx.op("Add", ctx.op("Mul", run, k), idx)
+    _, fix = ctx.op("TopK", composite, k, axis=axis, largest=0, sorted=1, num_outputs=2)
+    return ctx.op("GatherElements", idx, fix, axis=axis)
+
+
+def stable_order(ctx, key, dtype, axis, n, descending=False):
+    """Stable argsort (int64) of ``key``; NaN is the greatest value, as in JAX."""
+    dtype = np.dtype(dtype)
+    target = _KEY_DTYPE.get(dtype.name)
+    if target is not None:
+        key, dtype = _cast(ctx, key, target), np.dtype(target)
+    if not np.issubdtype(dtype, np.floating):
+        return _ordered_once(ctx, key, axis, n, descending)
+    nan = ctx.op("IsNaN", key)
+    clean = ctx.op("Where", nan, ctx.const(np.array(0, dtype)), key)
+    perm = _ordered_once(ctx, clean, axis, n, descending)
+    nan_in_order = ctx.op("GatherElements", _cast(ctx, nan, np.int32), perm, axis=axis)
+    second = _ordered_once(ctx, nan_in_order, axis, n, descending)
+    return ctx.op("GatherElements", perm, second, axis=axis)
+
+
+@register(PIPELINE, "sort")
+def sort(ctx, *operands, dimension, num_keys=1, is_stable=False, **_):
+    """Sort all operands by the first ``num_keys`` (lexicographically); always stable."""
+    avals = ctx.in_avals
+    rank = len(avals[0].shape)
+    axis = dimension % rank
+    n = avals[0].shape[axis]
+    perm = None
+    for key, aval in reversed(list(zip(operands[:num_keys], avals[:num_keys]))):
+        if perm is not None:
+            key = ctx.op("GatherElements", key, perm, axis=axis)
+        step = stable_order(ctx, key, aval.dtype, axis, n)
+        perm = step if perm is None else ctx.op("GatherElements", perm, step, axis=axis)
+    outs = tuple(ctx.op("GatherElements", x, perm, axis=axis) for x in operands)
+    return outs if len(outs) > 1 else outs[0]
+
+
+@register(PIPELINE, "top_k")
+def top_k(ctx, x, *, k, axis=-1, **_):
+    """The k largest along ``axis``: values and int32 indices, ties by lower index."""
+    aval = ctx.in_avals[0]
+    axis = axis % len(aval.shape)
+    order = stable_order(ctx, x, aval.dtype, axis, aval.shape[axis], descending=True)
+    first = ctx.op("Slice", order, ctx.const(_i64([0])), ctx.const(_i64([k])), ctx.const(_i64([axis])))
+    values = ctx.op("GatherElements", x, first, axis=axis)
+    return values, _cast(ctx, first, ctx.out_avals[1].dtype)
