@@ -1,0 +1,246 @@
+"""Convolutions and window reductions (legacy pipeline).
+
+conv_general_dilated: Transposes from the dimension numbers to NCHW/OIHW, zero
+insertion for ``lhs_dilation``, a Slice for negative padding, batch groups folded
+into channel groups, then one Conv. ORT's Conv only has float32/float16 kernels, so
+other dtypes (float64, integers) are convolved exactly by an Einsum over the strided
+window slices of the padded input.
+
+reduce_window_{max,min,sum}: windowed axes moved last and the others folded into one
+channel axis for MaxPool (min = -MaxPool(-x)) or a ones-kernel Conv (sum, zero
+padding); dtypes without those kernels sum the strided window slices in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..plugin.dtypes import onnx_elem_type
+from ..plugin.registry import register
+
+PIPELINE = "legacy"
+
+_INT64_MAX = np.iinfo(np.int64).max
+_CONV_OK = ("float32", "float16")  # ORT Conv kernels
+_MAXPOOL_OK = ("float32", "float64", "float16", "int8", "uint8")  # ORT MaxPool kernels
+
+
+def _i64(v):
+    return np.asarray(v, dtype=np.int64)
+
+
+def _permute(ctx, x, perm, dims):
+    """Transpose unless ``perm`` is the identity; returns (name, permuted dims)."""
+    perm = [int(p) for p in perm]
+    if perm == list(range(len(perm))):
+        return x, list(dims)
+    return ctx.node1("Transpose", [x], perm=perm), [dims[p] for p in perm]
+
+
+def _interleave(ctx, x, dims, axis, factor, fill):
+    """Spread ``x`` along ``axis`` by ``factor``, filling the gaps with ``fill``."""
+    if factor == 1:
+        return x, dims
+    grown = ctx.node1("Unsqueeze", [x, ctx.const(_i64([axis + 1]))])
+    grown = ctx.node1("Pad", [grown, ctx.const(_i64([0, factor - 1])), fill, ctx.const(_i64([axis + 1]))])
+    flat = list(dims)
+    flat[axis] = dims[axis] * factor
+    grown = ctx.node1("Reshape", [grown, ctx.shape(flat)])
+    trimmed = ctx.node1("Slice", [grown, ctx.const(_i64([0])), ctx.const(_i64([1 - factor])),
+                                  ctx.const(_i64([axis]))])
+    flat[axis] = (dims[axis] - 1) * factor + 1
+    return trimmed, flat
+
+
+def _explicit_pad(ctx, x, dims, axes, pairs, fill):
+    if all(p == (0, 0) for p in pairs):
+        return x, dims
+    amounts = [lo for lo, _ in pairs] + [hi for _, hi in pairs]
+    x = ctx.node1("Pad", [x, ctx.const(_i64(amounts)), fill, ctx.const(_i64(axes))])
+    dims = list(dims)
+    for a, (lo, hi) in zip(axes, pairs):
+        dims[a] = dims[a] + lo + hi
+    return x, dims
+
+
+def _drop_negative(ctx, x, dims, axes, pairs):
+    """Crop the negative parts of ``pairs``; return the remaining non-negative padding."""
+    pairs = [tuple(p) for p in pairs]
+    if all(lo >= 0 and hi >= 0 for lo, hi in pairs):
+        return x, dims, pairs
+    begins = [-lo if lo < 0 else 0 for lo, _ in pairs]
+    ends = [hi if hi < 0 else _INT64_MAX for _, hi in pairs]
+    x = ctx.node1("Slice", [x, ctx.const(_i64(begins)), ctx.const(_i64(ends)), ctx.const(_i64(axes))])
+    dims = list(dims)
+    for a, (lo, hi) in zip(axes, pairs):
+        dims[a] = dims[a] + min(lo, 0) + min(hi, 0)
+    return x, dims, [(max(lo, 0), max(hi, 0)) for lo, hi in pairs]
+
+
+def _strided_windows(ctx, x, axes, window, strides, dilation, out_sizes):
+    """One strided Slice per window offset: the elements that offset contributes."""
+    views = []
+    for offset in np.ndindex(*window):
+        first = [o * d for o, d in zip(offset, dilation)]
+        last = [f + (n - 1) * s + 1 for f, n, s in zip(first, out_sizes, strides)]
+        views.append(ctx.node1("Slice", [x, ctx.const(_i64(first)), ctx.shape(last), ctx.const(_i64(axes)),
+                                         ctx.const(_i64(strides))]))
+    return views
+
+
+def _einsum_conv(ctx, x, w, x_dims, w_dims, strides, dilation, groups, out_sizes, out):
+    """Exact grouped convolution without Conv: stacked window slices x kernel (Einsum)."""
+    nsp = len(x_dims) - 2
+    views = _strided_windows(ctx, x, list(range(2, 2 + nsp)), w_dims[2:], strides, dilation, out_sizes)
+    cols = ctx.node1("Concat", [ctx.node1("Unsqueeze", [v, ctx.const(_i64([2]))]) for v in views], axis=2)
+    per_group = x_dims[1] // groups
+    cols = ctx.node1("Reshape", [cols, ctx.shape([x_dims[0], groups, per_group, len(views)] + list(out_sizes))])
+    kern = ctx.node1("Reshape", [w, ctx.const(_i64([groups, w_dims[0] // groups, per_group, len(views)]))])
+    spatial = "uvwxyz"[:nsp]
+    y = ctx.node1("Einsum", [cols, kern], equation=f"bgck{spatial},gock->bgo{spatial}")
+    ctx.node("Reshape", [y, ctx.shape([x_dims[0], w_dims[0]] + list(out_sizes))], [out])
+
+
+@register(PIPELINE, "conv_general_dilated")
+def conv_general_dilated(ctx, eqn):
+    """Convolution in any layout and rank (see the module docstring)."""
+    p = eqn.params
+    lhs_spec, rhs_spec, out_spec = p["dimension_numbers"]
+    la, ra = (v.aval for v in eqn.invars)
+    out_aval = eqn.outvars[0].aval
+    out_dtype = np.dtype(out_aval.dtype)
+    work = np.dtype(np.float32) if out_dtype.name == "bfloat16" else out_dtype
+    lhs, rhs = ctx.inputs(eqn)
+    if np.dtype(la.dtype) != work:
+        lhs = ctx.node1("Cast", [lhs], to=onnx_elem_type(work))
+    if np.dtype(ra.dtype) != work:
+        rhs = ctx.node1("Cast", [rhs], to=onnx_elem_type(work))
+    x, x_dims = _permute(ctx, lhs, lhs_spec, la.shape)
+    w, w_dims = _permute(ctx, rhs, rhs_spec, ra.shape)
+    nsp = len(x_dims) - 2
+    spatial = list(range(2, 2 + nsp))
+    groups = p.get("feature_group_count", 1)
+    bg = p.get("batch_group_count", 1)
+    if bg > 1:
+        # batch = group * (N / bg) + n  ->  channels = group * C + c, then grouped Conv
+        x = ctx.node1("Reshape", [x, ctx.shape([bg, x_dims[0] // bg] + x_dims[1:])])
+        x = ctx.node1("Transpose", [x], perm=[1, 0] + list(range(2, 3 + nsp)))
+        x_dims = [x_dims[0] // bg, bg * x_dims[1]] + x_dims[2:]
+        x = ctx.node1("Reshape", [x, ctx.shape(x_dims)])
+        groups = bg
+    zero = ctx.const(np.array(0, work))
+    for a, d in zip(spatial, p["lhs_dilation"]):
+        x, x_dims = _interleave(ctx, x, x_dims, a, d, zero)
+    x, x_dims, pairs = _drop_negative(ctx, x, x_dims, spatial, p["padding"])
+    out_sizes = [out_aval.shape[out_spec[2 + i]] for i in range(nsp)]
+    back = [int(i) for i in np.argsort(out_spec)]
+    needs_transpose = back != list(range(len(back)))
+    final = ctx.outputs(eqn)[0]
+    y = ctx.fresh("conv") if (needs_transpose or work != out_dtype) else final
+    if work.name in _CONV_OK:
+        ctx.node("Conv", [x, w], [y], strides=list(p["window_strides"]),
+                 pads=[lo for lo, _ in pairs] + [hi for _, hi in pairs], dilations=list(p["rhs_dilation"]),
+                 group=groups)
+    else:
+        x, x_dims = _explicit_pad(ctx, x, x_dims, spatial, pairs, zero)
+        _einsum_conv(ctx, x, w, x_dims, w_dims, list(p["window_strides"]), list(p["rhs_dilation"]), groups,
+                     out_sizes, y)
+    if needs_transpose:
+        y2 = final if work == out_dtype else ctx.fresh("conv_t")
+        ctx.node("Transpose", [y], [y2], perm=back)
+        y = y2
+    if work != out_dtype:
+        ctx.node("Cast", [y], [final], to=onnx_elem_type(out_dtype))
+
+
+# ---- reduce_window ---------------------------------------------------------------------
+
+def _pad_value(kind, dtype):
+    dtype = np.dtype(dtype)
+    if kind == "sum":
+        return np.array(0, dtype)
+    if np.issubdtype(dtype, np.floating):
+        return np.array(-np.inf, dtype)  # max, and min after negation
+    return np.array(np.iinfo(dtype).min, dtype)
+
+
+def _window_reducer(kind):
+    def lower(ctx, eqn):
+        p = eqn.params
+        aval, out_aval = eqn.invars[0].aval, eqn.outvars[0].aval
+        rank = len(aval.shape)
+        wd, ws, pad = p["window_dimensions"], p["window_strides"], p["padding"]
+        bd, wdl = p["base_dilation"], p["window_dilation"]
+        active = [a for a in range(rank)
+                  if wd[a] != 1 or ws[a] != 1 or tuple(pad[a]) != (0, 0) or bd[a] != 1]
+        (x,) = ctx.inputs(eqn)
+        (out,) = ctx.outputs(eqn)
+        if not active:
+            ctx.node("Identity", [x], [out])  # windows of one element
+            return
+        if len(active) > 3:
+            raise NotImplementedError(f"reduce_window_{kind} over {len(active)} axes (ONNX pools take at most 3)")
+        dtype = np.dtype(aval.dtype)
+        if kind == "sum":
+            work, pooled = dtype, dtype.name in _CONV_OK
+        else:
+            allowed = _MAXPOOL_OK if kind == "max" else ("float32", "float64", "float16")  # min negates
+            work, pooled = (dtype if dtype.name in allowed else np.dtype(np.float64)), True
+        rest = [a for a in range(rank) if a not in active]
+        order = rest + active if pooled else list(range(rank))
+        axes = [order.index(a) for a in active]
+        win = [wd[a] for a in active]
+        strides = [ws[a] for a in active]
+        wdil = [wdl[a] for a in active]
+        out_win = [out_aval.shape[a] for a in active]
+        y, dims = _permute(ctx, x, order, aval.shape)
+        if work != dtype:
+            y = ctx.node1("Cast", [y], to=onnx_elem_type(work))
+        if kind == "min":
+            y = ctx.node1("Neg", [y])
+        fill = ctx.const(_pad_value(kind, work))
+        for ax, a in zip(axes, active):
+            y, dims = _interleave(ctx, y, dims, ax, bd[a], fill)
+        y, dims, pairs = _drop_negative(ctx, y, dims, axes, [pad[a] for a in active])
+        if pooled:
+            if kind != "sum" and any(lo >= k or hi >= k for (lo, hi), k in zip(pairs, win)):
+                # ORT's MaxPool insists on pads smaller than the kernel
+                y, dims = _explicit_pad(ctx, y, dims, axes, pairs, fill)
+                pairs = [(0, 0)] * len(pairs)
+            lead = ctx.const(_i64([-1, 1] if kind == "sum" else [1, -1]))
+            y = ctx.node1("Reshape", [y, ctx.node1("Concat", [lead, ctx.shape(dims[len(rest):])], axis=0)])
+            pads = [lo for lo, _ in pairs] + [hi for _, hi in pairs]
+            if kind == "sum":
+                kernel = ctx.const(np.ones([1, 1] + win, work))
+                y = ctx.node1("Conv", [y, kernel], strides=strides, pads=pads, dilations=wdil)
+            else:
+                y = ctx.node1("MaxPool", [y], kernel_shape=win, strides=strides, pads=pads, dilations=wdil)
+            y = ctx.node1("Reshape", [y, ctx.shape([out_aval.shape[a] for a in rest] + out_win)])
+        else:
+            y, dims = _explicit_pad(ctx, y, dims, axes, pairs, fill)
+            views = _strided_windows(ctx, y, axes, win, strides, wdil, out_win)
+            y = views[0]
+            for v in views[1:]:
+                y = ctx.node1("Add", [y, v])
+        if kind == "min":
+            y = ctx.node1("Neg", [y])
+        if work != dtype:
+            y = ctx.node1("Cast", [y], to=onnx_elem_type(dtype))
+        y, _ = _permute(ctx, y, np.argsort(order), [None] * rank)
+        ctx.node("Identity", [y], [out])
+
+    lower.__name__ = f"lower_reduce_window_{kind}"
+    lower.__doc__ = f"Windowed {kind} (pooling): strides, padding, base and window dilation."
+    return lower
+
+
+for _kind in ("max", "min", "sum"):
+    register(PIPELINE, f"reduce_window_{_kind}")(_window_reducer(_kind))
+
+
+@register(PIPELINE, "reduce_window")
+def reduce_window(ctx, eqn):
+    """A reduce_window with a custom computation: not supported (JAX already emits
+    reduce_window_{sum,max,min} for add/max/min)."""
+    raise NotImplementedError("reduce_window with a custom reduction computation is not supported; "
+                              "use lax.add / lax.max / lax.min so JAX emits reduce_window_{sum,max,min}")
