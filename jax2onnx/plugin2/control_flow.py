@@ -153,6 +153,25 @@ def _loop_counter_inputs(ctx):
     return it, cond_in
 
 
+def _any(ctx, pred, batched: bool):
+    """A batched predicate keeps the loop running while any row is true (bool → float
+    for ReduceMax, which has no bool kernel)."""
+    if not batched:
+        return pred
+    m = ctx.op("ReduceMax", ctx.op("Cast", pred, to=ir.DataType.FLOAT), keepdims=0)
+    return ctx.op("Cast", m, to=ir.DataType.BOOL)
+
+
+def _select_rows(ctx, live, rank: int, new, old, aval):
+    """``live`` (the carry's leading ``rank`` dims) ? new : old, per row."""
+    if len(aval.shape) > rank:
+        live = ctx.op("Unsqueeze", live, ctx.const(np.arange(rank, len(aval.shape), dtype=np.int64)))
+    if np.dtype(aval.dtype) == np.bool_:
+        # ORT's Where has no bool kernel: pick with logic ops instead
+        return ctx.op("Or", ctx.op("And", live, new), ctx.op("And", ctx.op("Not", live), old))
+    return ctx.op("Where", live, new, old)
+
+
 @register(PIPELINE, "while")
 def while_loop(ctx, *args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, **_):
     """``lax.while_loop`` → ``Loop`` (no trip count); the condition is re-evaluated in the body."""
@@ -163,14 +182,22 @@ def while_loop(ctx, *args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, *
     init = list(args[cond_nconsts + body_nconsts:])
     carry_avals = [v.aval for v in bjaxpr.outvars]
 
-    first = ctx.inline(cjaxpr, c_args + init, cconsts)[0]
+    batched = bool(cjaxpr.outvars[0].aval.shape)
+    first = _any(ctx, ctx.inline(cjaxpr, c_args + init, cconsts)[0], batched)
 
     name = ctx.fresh("while_body")
     sub = ctx.subcontext(name)
     it, cond_in = _loop_counter_inputs(sub)
     carried = [_boundary_value(sub, "carry", a.dtype, a.shape) for a in carry_avals]
-    new = sub.inline(bjaxpr, b_args + carried, bconsts)
-    again = sub.inline(cjaxpr, c_args + list(new), cconsts)[0]
+    if batched:
+        # vmap with a batched predicate: only the rows whose predicate holds step
+        live = sub.inline(cjaxpr, c_args + carried, cconsts)[0]
+        stepped = sub.inline(bjaxpr, b_args + carried, bconsts)
+        rank = len(cjaxpr.outvars[0].aval.shape)
+        new = [_select_rows(sub, live, rank, s, c, a) for s, c, a in zip(stepped, carried, carry_avals)]
+    else:
+        new = sub.inline(bjaxpr, b_args + carried, bconsts)
+    again = _any(sub, sub.inline(cjaxpr, c_args + list(new), cconsts)[0], batched)
     body = _finish(sub, [it, cond_in, *carried], [again, *new],
                    [_BOOL_AVAL, *carry_avals], name)
     outs = ctx.op("Loop", None, first, *init, body=body, num_outputs=len(init))

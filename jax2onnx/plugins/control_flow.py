@@ -19,7 +19,7 @@ import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
 from ..converter.context import value_info
-from ..plugin.jaxpr_utils import closed_parts
+from ..plugin.jaxpr_utils import closed_parts, iter_eqns
 from ..plugin.registry import register
 
 PIPELINE = "legacy"
@@ -135,6 +135,13 @@ def cond(ctx, eqn):
     _bind_outputs(ctx, eqn, outs)
 
 
+def _forget(ctx, jaxpr) -> None:
+    """Drop the names given to ``jaxpr``'s values so inlining it again stays in SSA form."""
+    for e in iter_eqns(jaxpr):
+        for v in e.outvars:
+            ctx.names.pop(v, None)
+
+
 # ---- loops ------------------------------------------------------------------------------------
 def _counter_inputs(sub):
     it, cond_in = sub.fresh("iter"), sub.fresh("cond_in")
@@ -151,6 +158,26 @@ class _Aval:
 _BOOL_AVAL = _Aval(np.bool_, ())
 
 
+def _any(ctx, pred: str, batched: bool) -> str:
+    """A batched predicate keeps the loop running while any row is true (bool → float
+    for ReduceMax, which has no bool kernel)."""
+    if not batched:
+        return pred
+    m = ctx.node1("ReduceMax", [ctx.node1("Cast", [pred], to=TensorProto.FLOAT)], keepdims=0)
+    return ctx.node1("Cast", [m], to=TensorProto.BOOL)
+
+
+def _select_rows(ctx, live: str, rank: int, new: str, old: str, aval) -> str:
+    """``live`` (the carry's leading ``rank`` dims) ? new : old, per row."""
+    if len(aval.shape) > rank:
+        live = ctx.node1("Unsqueeze", [live, ctx.const(np.arange(rank, len(aval.shape), dtype=np.int64))])
+    if np.dtype(aval.dtype) == np.bool_:
+        # ORT's Where has no bool kernel: pick with logic ops instead
+        keep = ctx.node1("And", [ctx.node1("Not", [live]), old])
+        return ctx.node1("Or", [ctx.node1("And", [live, new]), keep])
+    return ctx.node1("Where", [live, new, old])
+
+
 @register(PIPELINE, "while")
 def while_loop(ctx, eqn):
     """``lax.while_loop`` → ``Loop`` (no trip count); the condition is re-evaluated in the body."""
@@ -162,14 +189,23 @@ def while_loop(ctx, eqn):
     c_args, b_args, init = names[:nc], names[nc:nc + nb], names[nc + nb:]
     carry_avals = [v.aval for v in bjaxpr.outvars]
 
-    first = ctx.inline(cjaxpr, c_args + init, cconsts)[0]
+    batched = bool(cjaxpr.outvars[0].aval.shape)
+    first = _any(ctx, ctx.inline(cjaxpr, c_args + init, cconsts)[0], batched)
 
     gname = ctx.fresh("while_body")
     sub = ctx.subcontext(gname)
     it, cond_in, counters = _counter_inputs(sub)
     carried = [sub.fresh("carry") for _ in carry_avals]
-    new = sub.inline(bjaxpr, b_args + carried, bconsts)
-    again = sub.inline(cjaxpr, c_args + list(new), cconsts)[0]
+    if batched:
+        # vmap with a batched predicate: only the rows whose predicate holds step
+        live = sub.inline(cjaxpr, c_args + carried, cconsts)[0]
+        _forget(sub, cjaxpr)  # cond_jaxpr is inlined again below, with fresh names
+        stepped = sub.inline(bjaxpr, b_args + carried, bconsts)
+        rank = len(cjaxpr.outvars[0].aval.shape)
+        new = [_select_rows(sub, live, rank, s, c, a) for s, c, a in zip(stepped, carried, carry_avals)]
+    else:
+        new = sub.inline(bjaxpr, b_args + carried, bconsts)
+    again = _any(sub, sub.inline(cjaxpr, c_args + list(new), cconsts)[0], batched)
     ins = counters + [value_info(n, a.dtype, a.shape) for n, a in zip(carried, carry_avals)]
     body = _finish(sub, ins, [again, *new], [_BOOL_AVAL, *carry_avals], gname)
     outs = ctx.node("Loop", ["", first, *init], ctx.outputs(eqn), body=body)
