@@ -2,7 +2,7 @@
 
 Operand conventions are those of :mod:`jax2onnx.plugin.components._layers`:
 linear → ``Gemm`` (2-D input) or ``MatMul``+``Add``; layer_norm →
-``LayerNormalization``; batch_norm (inference) → ``BatchNormalization`` with the
+``LayerNormalization``; rms_norm → ``RMSNormalization``; batch_norm (inference) → ``BatchNormalization`` with the
 feature axis moved to position 1; embed → ``Gather``.
 """
 
@@ -16,6 +16,7 @@ PIPELINE = "onnx_ir"
 
 LINEAR = ("nnx.Linear", "linen.Dense", "eqx.nn.Linear")
 LAYER_NORM = ("nnx.LayerNorm", "linen.LayerNorm", "eqx.nn.LayerNorm")
+RMS_NORM = ("nnx.RMSNorm", "linen.RMSNorm", "eqx.nn.RMSNorm")
 BATCH_NORM = ("nnx.BatchNorm", "linen.BatchNorm")
 EMBED = ("nnx.Embed", "linen.Embed", "eqx.nn.Embedding")
 
@@ -53,6 +54,20 @@ def layer_norm(ctx, x, *wb, axis, epsilon, has_scale, has_bias, fast_variance=Tr
         bias = ctx.op("Reshape", bias, ctx.const(np.asarray(norm_shape, np.int64)))
     inputs = (x, scale, bias) if bias is not None else (x, scale)
     return ctx.op("LayerNormalization", *inputs, axis=int(axis), epsilon=float(epsilon))
+
+
+@register(PIPELINE, *RMS_NORM)
+def rms_norm(ctx, x, *scale, axis, epsilon, has_scale):
+    """RMSNormalization (opset 23) over ``x.shape[axis:]``; ones as Scale when absent."""
+    x_aval = ctx.in_avals[0]
+    norm_shape = tuple(x_aval.shape[len(x_aval.shape) + axis:])
+    if has_scale:
+        s = scale[0]
+        if tuple(ctx.in_avals[1].shape) != norm_shape:
+            s = ctx.op("Reshape", s, ctx.const(np.asarray(norm_shape, np.int64)))
+    else:
+        s = _ones(ctx, norm_shape, x_aval.dtype, 1.0)
+    return ctx.op("RMSNormalization", x, s, axis=int(axis), epsilon=float(epsilon))
 
 
 @register(PIPELINE, *BATCH_NORM)

@@ -15,6 +15,7 @@ PIPELINE = "legacy"
 
 _LINEAR = ("nnx.Linear", "linen.Dense", "eqx.nn.Linear")
 _LAYER_NORM = ("nnx.LayerNorm", "linen.LayerNorm", "eqx.nn.LayerNorm")
+_RMS_NORM = ("nnx.RMSNorm", "linen.RMSNorm", "eqx.nn.RMSNorm")
 _BATCH_NORM = ("nnx.BatchNorm", "linen.BatchNorm")
 _EMBED = ("nnx.Embed", "linen.Embed", "eqx.nn.Embedding")
 
@@ -73,6 +74,24 @@ def lower_layer_norm(ctx, eqn):
     if p["has_bias"]:
         inputs.append(fit(rest.pop(0), wvars.pop(0)))
     ctx.node("LayerNormalization", inputs, [out], axis=axis, epsilon=float(p["epsilon"]))
+
+
+@register(PIPELINE, *_RMS_NORM)
+def lower_rms_norm(ctx, eqn):
+    """RMSNormalization (opset 23); the scale is reshaped to the normalized shape if needed."""
+    p = eqn.params
+    names = ctx.inputs(eqn)
+    (out,) = ctx.outputs(eqn)
+    x_aval = eqn.invars[0].aval
+    axis = int(p["axis"])
+    norm_shape = tuple(x_aval.shape[x_aval.ndim + axis:])
+    if not p["has_scale"]:
+        scale = _filled(ctx, norm_shape, x_aval.dtype, 1.0)
+    elif tuple(eqn.invars[1].aval.shape) != norm_shape:
+        scale = ctx.node1("Reshape", [names[1], ctx.const(np.asarray(norm_shape, dtype=np.int64))])
+    else:
+        scale = names[1]
+    ctx.node("RMSNormalization", [names[0], scale], [out], axis=axis, epsilon=float(p["epsilon"]))
 
 
 @register(PIPELINE, *_BATCH_NORM)

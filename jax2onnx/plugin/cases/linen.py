@@ -101,7 +101,8 @@ _case("layer_norm", "linen.LayerNorm", direct(lambda nn: nn.LayerNorm(), ("B", 5
       expect_ops=("LayerNormalization",))
 _case("group_norm", "linen.GroupNorm", direct(lambda nn: nn.GroupNorm(num_groups=2), ("B", 4, 4, 6)),
       [("B", 4, 4, 6)])
-_case("rms_norm", "linen.RMSNorm", direct(lambda nn: nn.RMSNorm(), ("B", 5, 8)), [("B", 5, 8)])
+_case("rms_norm", "linen.RMSNorm", direct(lambda nn: nn.RMSNorm(), ("B", 5, 8)), [("B", 5, 8)],
+      expect_ops=("RMSNormalization",))
 _case("dropout_deterministic", "linen.Dropout",
       direct(lambda nn: nn.Dropout(0.5, deterministic=True), ("B", 8)), [("B", 8)],
       forbid_ops=("RandomUniform", "RandomUniformLike", "Dropout"))

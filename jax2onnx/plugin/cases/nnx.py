@@ -116,7 +116,8 @@ _case("layer_norm_no_bias", "nnx.LayerNorm", lambda nnx, r: nnx.LayerNorm(8, use
       [("B", 8)], expect_ops=("LayerNormalization",))
 _case("layer_norm_no_scale", "nnx.LayerNorm",
       lambda nnx, r: nnx.LayerNorm(8, use_scale=False, epsilon=1e-3, rngs=r), [("B", 3, 8)])
-_case("rms_norm", "nnx.RMSNorm", lambda nnx, r: nnx.RMSNorm(8, rngs=r), [("B", 5, 8)])
+_case("rms_norm", "nnx.RMSNorm", lambda nnx, r: nnx.RMSNorm(8, rngs=r), [("B", 5, 8)],
+      expect_ops=("RMSNormalization",))
 _case("group_norm", "nnx.GroupNorm", lambda nnx, r: nnx.GroupNorm(6, num_groups=3, rngs=r),
       [("B", 4, 4, 6)])
 _case("group_norm_2d", "nnx.GroupNorm", lambda nnx, r: nnx.GroupNorm(8, num_groups=2, rngs=r), [("B", 8)])

@@ -10,6 +10,7 @@ linear     ``x[..., in], kernel[, bias]``           ``transpose_kernel`` (kernel
 layer_norm ``x[, scale][, bias]``                   ``axis`` (negative: first normalized axis),
                                                     ``epsilon``, ``has_scale``, ``has_bias``,
                                                     ``fast_variance``
+rms_norm   ``x[, scale]``                           ``axis``, ``epsilon``, ``has_scale``
 batch_norm ``x[..., C], mean, var[, scale][, bias]`` ``epsilon``, ``has_scale``, ``has_bias``
 embed      ``table[V, D], indices``                 ``{}``
 ========== ======================================== ===========================================
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["apply_linear", "apply_layer_norm", "apply_batch_norm", "apply_embed",
+__all__ = ["apply_linear", "apply_layer_norm", "apply_rms_norm", "apply_batch_norm", "apply_embed",
            "data_batching", "same_float_dtype"]
 
 
@@ -54,6 +55,16 @@ def apply_layer_norm(original, x, *wb, axis, epsilon, has_scale, has_bias, fast_
     if has_bias:
         y = y + rest.pop(0).reshape(norm_shape)
     return y
+
+
+def apply_rms_norm(original, x, *scale, axis, epsilon, has_scale):
+    """``x / sqrt(mean(x^2) + eps)`` over ``x.shape[axis:]``, then scale."""
+    import jax.numpy as jnp
+    from jax import lax
+
+    axes = tuple(range(x.ndim + axis, x.ndim))
+    y = x * lax.rsqrt(jnp.mean(lax.square(x), axes, keepdims=True) + epsilon)
+    return y * scale[0].reshape(x.shape[x.ndim + axis:]) if has_scale else y
 
 
 def apply_batch_norm(original, x, mean, var, *wb, epsilon, has_scale, has_bias):

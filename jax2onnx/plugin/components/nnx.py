@@ -1,5 +1,5 @@
 """Flax NNX layers kept whole as macro ops: Linear → Gemm, LayerNorm → LayerNormalization,
-BatchNorm (inference) → BatchNormalization, Embed → Gather.
+RMSNorm → RMSNormalization, BatchNorm (inference) → BatchNormalization, Embed → Gather.
 
 Each ``unpack`` returns ``None`` (the original Flax code runs and decomposes into
 lax primitives) for configurations the macro op does not express exactly: dtype
@@ -15,8 +15,8 @@ from flax.nnx.nn import dtypes as _nnx_dtypes
 from jax import lax
 
 from ..custom import declare
-from ._layers import (apply_batch_norm, apply_embed, apply_layer_norm, apply_linear, data_batching,
-                      same_float_dtype)
+from ._layers import (apply_batch_norm, apply_embed, apply_layer_norm, apply_linear, apply_rms_norm,
+                      data_batching, same_float_dtype)
 
 FAMILY = "nnx_layers"
 _DOCS = "https://flax.readthedocs.io/en/latest/api_reference/flax.nnx/nn/"
@@ -82,6 +82,26 @@ _ln_batching["comp"] = declare(
     "nnx.LayerNorm", family=FAMILY, targets=[("flax.nnx", "LayerNorm.__call__")],
     unpack=_unpack_layer_norm, apply=apply_layer_norm, batching=data_batching(_ln_batching, 0),
     docs=_DOCS + "normalization.html#flax.nnx.LayerNorm", onnx_ops=("LayerNormalization",),
+)
+
+
+def _unpack_rms_norm(self, x, mask=None):
+    scale = _value(self.scale)
+    axis = _trailing_axis(x.ndim, self.reduction_axes, self.feature_axes) if x.ndim else None
+    if (mask is not None or axis is None or self.axis_name is not None
+            or not _default_promote(self) or (self.dtype is not None and self.dtype != x.dtype)
+            or not same_float_dtype(x, scale)
+            or any(not isinstance(d, int) for d in x.shape[x.ndim + axis:])):
+        return None
+    return ([x] if scale is None else [x, scale]), {
+        "axis": axis, "epsilon": float(self.epsilon), "has_scale": scale is not None}
+
+
+_rms_batching: dict = {}
+_rms_batching["comp"] = declare(
+    "nnx.RMSNorm", family=FAMILY, targets=[("flax.nnx", "RMSNorm.__call__")],
+    unpack=_unpack_rms_norm, apply=apply_rms_norm, batching=data_batching(_rms_batching, 0),
+    docs=_DOCS + "normalization.html#flax.nnx.RMSNorm", onnx_ops=("RMSNormalization",),
 )
 
 
