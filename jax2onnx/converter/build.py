@@ -50,8 +50,9 @@ def build_model(program, opset: int):
     outs = lower_eqns(ctx, jaxpr, weight_names + list(program.input_names), consts)
     graph_outputs, seen = [], set()
     produced = {o for n in ctx.nodes for o in n.output}
+    captured = _subgraph_refs(ctx.nodes)  # renaming cannot reach into If/Loop bodies
     for name, val, var in zip(program.output_names, outs, jaxpr.outvars):
-        if val not in produced or val in seen or val in program.output_names:
+        if val not in produced or val in seen or val in program.output_names or val in captured:
             ctx.node("Identity", [val], [name])
         else:
             _rename(ctx, val, name)
@@ -71,6 +72,17 @@ def build_model(program, opset: int):
     fill_value_info(model)
     log.debug("legacy lowered %d eqns to %d nodes in %.3fs", len(jaxpr.eqns), len(graph.node), time.perf_counter() - t0)
     return model
+
+
+def _subgraph_refs(nodes) -> set[str]:
+    """Every value name read inside the graph attributes (If/Loop bodies) of ``nodes``."""
+    refs: set[str] = set()
+    for n in nodes:
+        for a in n.attribute:
+            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                refs.update(x for m in g.node for x in m.input)
+                refs |= _subgraph_refs(g.node)
+    return refs
 
 
 def _rename(ctx: LegacyContext, old: str, new: str) -> None:

@@ -250,3 +250,11 @@ def test_vmap_of_while_mixed_dtypes__dynamic():
 
 def test_vmap_of_while_mixed_dtypes__static():
     run_case(FAMILY, 'vmap_of_while_mixed_dtypes', 'static')
+
+
+def test_output_captured_by_bodies__dynamic():
+    run_case(FAMILY, 'output_captured_by_bodies', 'dynamic')
+
+
+def test_output_captured_by_bodies__static():
+    run_case(FAMILY, 'output_captured_by_bodies', 'static')

@@ -258,3 +258,15 @@ testcase(F, "vmap_of_while", "lax.while_loop", fn=vmap_while, inputs=[("B", 3)],
 testcase(F, "vmap_of_while_mixed_dtypes", "lax.while_loop", fn=vmap_while_mixed, inputs=[("B", 2, 3)],
          input_gen=lambda rng, s, d: [(rng.standard_normal(s[0]) * np.arange(1, s[0][0] + 1)[:, None, None]).astype(d[0])],
          expect_ops=("Loop",))
+
+
+def output_captured_by_bodies(x):
+    """``y`` is a graph output and is also read inside a Loop body and If branches."""
+    y = x * 2.0
+    z = lax.fori_loop(0, 3, lambda i, c: c + y, x)
+    w = lax.cond(x.sum() > 0, lambda: y + 1.0, lambda: y - 1.0)
+    return y, z, w
+
+
+testcase(F, "output_captured_by_bodies", "lax.fori_loop", fn=output_captured_by_bodies, inputs=[("B", 3)],
+         expect_ops=("Loop", "If"))
