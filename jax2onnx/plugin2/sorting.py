@@ -1,14 +1,11 @@
 """sort and top_k (onnx_ir pipeline).
 
-ONNX TopK with k = axis length sorts, but the order of equal keys is unspecified and
-NaNs break its comparisons. JAX sorts stably with NaN greatest, so a sort here is:
-
-1. TopK on the key with NaNs replaced by 0 (gives sorted values and some permutation);
-2. tie fix-up: number the runs of equal sorted values (CumSum of "value changed"),
-   then TopK again on ``run * n + original_index`` — distinct integers, so the order
-   is fully determined and ties come out in original order;
-3. for float keys, a second stable pass on ``isnan`` moves NaNs to the end (to the
-   front for descending top_k), keeping their original order.
+ONNX TopK with k = axis length sorts, and its spec breaks ties by the lower index
+("the element with the lower index will appear first"), so one TopK is a stable
+argsort — for both ascending and descending order, which is exactly what JAX's
+stable sort and top_k return. NaN is not ordered by TopK, while JAX sorts NaN as
+the greatest value; float keys therefore sort with NaNs replaced by 0 and then take
+a second stable pass on ``isnan`` (NaNs last; first for the descending top_k).
 
 Several keys (``num_keys``) are sorted least-significant first, each pass stable
 (LSD), and every operand is permuted with GatherElements.
@@ -28,7 +25,6 @@ _KEY_DTYPE = {
     "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
     "uint32": np.int64, "float16": np.float32, "bfloat16": np.float32,
 }
-_BIG = np.iinfo(np.int64).max
 
 
 def _i64(v):
@@ -40,18 +36,9 @@ def _cast(ctx, x, dtype):
 
 
 def _ordered_once(ctx, key, axis, n, descending):
-    """Stable argsort of a NaN-free ``key`` along ``axis`` (int64 indices)."""
-    k = ctx.dim(n)
-    vals, idx = ctx.op("TopK", key, k, axis=axis, largest=int(descending), sorted=1, num_outputs=2)
-    ax = ctx.const(_i64([axis]))
-    later = ctx.op("Slice", vals, ctx.const(_i64([1])), ctx.const(_i64([_BIG])), ax)
-    earlier = ctx.op("Slice", vals, ctx.const(_i64([0])), ctx.const(_i64([-1])), ax)
-    changed = _cast(ctx, ctx.op("Not", ctx.op("Equal", later, earlier)), np.int64)
-    changed = ctx.op("Pad", changed, ctx.const(_i64([1, 0])), ctx.const(np.array(0, np.int64)), ax)
-    run = ctx.op("CumSum", changed, ctx.const(np.array(axis, np.int64)))
-    composite = ctx.op("Add", ctx.op("Mul", run, k), idx)
-    _, fix = ctx.op("TopK", composite, k, axis=axis, largest=0, sorted=1, num_outputs=2)
-    return ctx.op("GatherElements", idx, fix, axis=axis)
+    """Stable argsort (int64) of a NaN-free ``key`` along ``axis``: one TopK."""
+    _, idx = ctx.op("TopK", key, ctx.dim(n), axis=axis, largest=int(descending), sorted=1, num_outputs=2)
+    return idx
 
 
 def stable_order(ctx, key, dtype, axis, n, descending=False):
@@ -92,7 +79,14 @@ def top_k(ctx, x, *, k, axis=-1, **_):
     """The k largest along ``axis``: values and int32 indices, ties by lower index."""
     aval = ctx.in_avals[0]
     axis = axis % len(aval.shape)
-    order = stable_order(ctx, x, aval.dtype, axis, aval.shape[axis], descending=True)
+    dtype = np.dtype(aval.dtype)
+    index_type = ctx.out_avals[1].dtype
+    if not np.issubdtype(np.dtype(_KEY_DTYPE.get(dtype.name, dtype)), np.floating):
+        # no NaN to place: one TopK(k) is already JAX's answer
+        key = x if dtype.name not in _KEY_DTYPE else _cast(ctx, x, _KEY_DTYPE[dtype.name])
+        _, idx = ctx.op("TopK", key, ctx.const(_i64([k])), axis=axis, largest=1, sorted=1, num_outputs=2)
+        return ctx.op("GatherElements", x, idx, axis=axis), _cast(ctx, idx, index_type)
+    order = stable_order(ctx, x, dtype, axis, aval.shape[axis], descending=True)
     first = ctx.op("Slice", order, ctx.const(_i64([0])), ctx.const(_i64([k])), ctx.const(_i64([axis])))
     values = ctx.op("GatherElements", x, first, axis=axis)
-    return values, _cast(ctx, first, ctx.out_avals[1].dtype)
+    return values, _cast(ctx, first, index_type)

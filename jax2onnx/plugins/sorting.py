@@ -1,10 +1,9 @@
 """sort and top_k (legacy pipeline).
 
-ONNX TopK leaves the order of equal keys unspecified and mis-handles NaN, while JAX
-sorts stably with NaN greatest. Each stable pass here runs TopK on the key (NaNs
-replaced), numbers the runs of equal sorted values, and runs TopK again on the
-distinct integers ``run * n + original_index`` so ties keep their original order.
-Float keys get one more stable pass on ``isnan`` (NaNs last; first for top_k).
+A TopK with k = axis length is a stable argsort: the ONNX spec orders equal values
+by lower index, matching JAX's stable sort and top_k in both directions. TopK does
+not order NaN, which JAX treats as the greatest value, so float keys are sorted with
+NaNs replaced by 0 and then stably by ``isnan`` (NaNs last; first for top_k).
 Multiple keys are handled least-significant first; operands are permuted with
 GatherElements.
 """
@@ -23,7 +22,6 @@ _TOPK_DTYPE = {
     "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
     "uint32": np.int64, "float16": np.float32, "bfloat16": np.float32,
 }
-_END = np.iinfo(np.int64).max
 
 
 def _i64(v):
@@ -32,17 +30,8 @@ def _i64(v):
 
 def _argsort_pass(ctx, key, axis, n, descending):
     """Stable argsort (int64) of a NaN-free key along ``axis``."""
-    k = ctx.dim(n)
-    ax = ctx.const(_i64([axis]))
-    vals, idx = ctx.node("TopK", [key, k], 2, axis=axis, largest=int(descending), sorted=1)
-    tail = ctx.node1("Slice", [vals, ctx.const(_i64([1])), ctx.const(_i64([_END])), ax])
-    head = ctx.node1("Slice", [vals, ctx.const(_i64([0])), ctx.const(_i64([-1])), ax])
-    new_run = ctx.node1("Cast", [ctx.node1("Not", [ctx.node1("Equal", [tail, head])])], to=onnx_elem_type(np.int64))
-    new_run = ctx.node1("Pad", [new_run, ctx.const(_i64([1, 0])), ctx.const(np.array(0, np.int64)), ax])
-    run = ctx.node1("CumSum", [new_run, ctx.const(np.array(axis, np.int64))])
-    tiebreak = ctx.node1("Add", [ctx.node1("Mul", [run, k]), idx])
-    _, order = ctx.node("TopK", [tiebreak, k], 2, axis=axis, largest=0, sorted=1)
-    return ctx.node1("GatherElements", [idx, order], axis=axis)
+    _, idx = ctx.node("TopK", [key, ctx.dim(n)], 2, axis=axis, largest=int(descending), sorted=1)
+    return idx
 
 
 def _stable_argsort(ctx, key, dtype, axis, n, descending=False):
@@ -82,11 +71,18 @@ def sort(ctx, eqn):
 def top_k(ctx, eqn):
     """k largest values and their int32 indices; equal values by lower index, NaN first."""
     aval = eqn.invars[0].aval
+    dtype = np.dtype(aval.dtype)
     axis = eqn.params.get("axis", -1) % len(aval.shape)
+    k = eqn.params["k"]
     (x,) = ctx.inputs(eqn)
     values, indices = ctx.outputs(eqn)
-    order = _stable_argsort(ctx, x, aval.dtype, axis, aval.shape[axis], descending=True)
-    first = ctx.node1("Slice", [order, ctx.const(_i64([0])), ctx.const(_i64([eqn.params["k"]])),
-                                ctx.const(_i64([axis]))])
+    key_dtype = np.dtype(_TOPK_DTYPE.get(dtype.name, dtype))
+    if np.issubdtype(key_dtype, np.floating):
+        order = _stable_argsort(ctx, x, dtype, axis, aval.shape[axis], descending=True)
+        first = ctx.node1("Slice", [order, ctx.const(_i64([0])), ctx.const(_i64([k])), ctx.const(_i64([axis]))])
+    else:
+        # integer keys have no NaN: TopK(k) alone matches JAX (ties by lower index)
+        key = x if key_dtype == dtype else ctx.node1("Cast", [x], to=onnx_elem_type(key_dtype))
+        _, first = ctx.node("TopK", [key, ctx.const(_i64([k]))], 2, axis=axis, largest=1, sorted=1)
     ctx.node("GatherElements", [x, first], [values], axis=axis)
     ctx.node("Cast", [first], [indices], to=onnx_elem_type(eqn.outvars[1].aval.dtype))

@@ -186,3 +186,23 @@ def test_top_k_full__dynamic():
 
 def test_top_k_full__static():
     run_case(FAMILY, 'top_k_full', 'static')
+
+
+def test_top_k_uint8__dynamic():
+    run_case(FAMILY, 'top_k_uint8', 'dynamic')
+
+
+def test_top_k_uint8__static():
+    run_case(FAMILY, 'top_k_uint8', 'static')
+
+
+def test_sort_int64_keys_two_keys__dynamic():
+    run_case(FAMILY, 'sort_int64_keys_two_keys', 'dynamic')
+
+
+def test_sort_int64_keys_two_keys__static():
+    run_case(FAMILY, 'sort_int64_keys_two_keys', 'static')
+
+
+def test_sort_int64_keys_two_keys__f64():
+    run_case(FAMILY, 'sort_int64_keys_two_keys', 'f64')

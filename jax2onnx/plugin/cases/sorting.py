@@ -83,3 +83,8 @@ testcase(F, "top_k_nan_inf_ties", "lax.top_k", fn=lambda x: lax.top_k(x, 5), inp
 testcase(F, "top_k_axis0", "lax.top_k", fn=lambda x: lax.top_k(x, 2, axis=0), inputs=[(5, "B")])
 testcase(F, "top_k_full", "lax.top_k", fn=lambda x: lax.top_k(x, 6), inputs=[("B", 6)],
          input_dtypes=[np.float16])
+testcase(F, "top_k_uint8", "lax.top_k", fn=lambda x: lax.top_k(x, 3), inputs=[("B", 10)],
+         input_dtypes=[np.uint8], input_gen=_ints(250, 256))
+testcase(F, "sort_int64_keys_two_keys", "lax.sort",
+         fn=lambda a, b: lax.sort((a, b), dimension=1, num_keys=2), inputs=[("B", 9), ("B", 9)],
+         input_dtypes=[np.int32, np.int32], input_gen=_ints(0, 3), f64=True)
