@@ -258,3 +258,31 @@ def test_output_captured_by_bodies__dynamic():
 
 def test_output_captured_by_bodies__static():
     run_case(FAMILY, 'output_captured_by_bodies', 'static')
+
+
+def test_scan_body_symbolic_shapes__dynamic():
+    run_case(FAMILY, 'scan_body_symbolic_shapes', 'dynamic')
+
+
+def test_scan_body_symbolic_shapes__static():
+    run_case(FAMILY, 'scan_body_symbolic_shapes', 'static')
+
+
+def test_while_cond_captures_outer__dynamic():
+    run_case(FAMILY, 'while_cond_captures_outer', 'dynamic')
+
+
+def test_while_cond_captures_outer__static():
+    run_case(FAMILY, 'while_cond_captures_outer', 'static')
+
+
+def test_while_cond_captures_outer__f64():
+    run_case(FAMILY, 'while_cond_captures_outer', 'f64')
+
+
+def test_vmap_of_cond__dynamic():
+    run_case(FAMILY, 'vmap_of_cond', 'dynamic')
+
+
+def test_vmap_of_cond__static():
+    run_case(FAMILY, 'vmap_of_cond', 'static')

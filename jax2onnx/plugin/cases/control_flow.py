@@ -270,3 +270,34 @@ def output_captured_by_bodies(x):
 
 testcase(F, "output_captured_by_bodies", "lax.fori_loop", fn=output_captured_by_bodies, inputs=[("B", 3)],
          expect_ops=("Loop", "If"))
+
+
+def scan_body_symbolic_shapes(c, xs):
+    """The body reshapes and broadcasts with the symbolic batch (ctx.dim inside a subgraph)."""
+
+    def body(c, x):
+        flat = c.reshape(-1)
+        c2 = (flat * 0.5).reshape(c.shape) + jnp.broadcast_to(x, c.shape)
+        return c2, jnp.concatenate([flat, flat])
+
+    return lax.scan(body, c, xs)
+
+
+testcase(F, "scan_body_symbolic_shapes", "lax.scan", fn=scan_body_symbolic_shapes,
+         inputs=[("B", 3), (4, 3)], expect_ops=("Loop",))
+
+
+def while_cond_captures(x, limit):
+    """The condition reads an outer traced value (cond_nconsts > 0)."""
+    return lax.while_loop(lambda v: v.sum() < limit, lambda v: v + jnp.abs(v) + 0.1, x)
+
+
+def vmap_of_cond(p, x):
+    """vmap with a batched predicate: JAX turns the cond into a select."""
+    return jax.vmap(lambda q, v: lax.cond(q > 0, jnp.sin, jnp.cos, v))(p, x)
+
+
+testcase(F, "while_cond_captures_outer", "lax.while_loop", fn=while_cond_captures, inputs=[("B", 3), ()],
+         input_gen=lambda rng, s, d: [rng.standard_normal(s[0]).astype(d[0]), np.asarray(25.0, d[1])],
+         f64=True, expect_ops=("Loop",))
+testcase(F, "vmap_of_cond", "lax.cond", fn=vmap_of_cond, inputs=[("B",), ("B", 3)])
