@@ -124,6 +124,7 @@ class CustomComponent:
     nondiff_reason: str = ""
     multiple_results: bool = False
     jvp: Callable | None = None  # explicit rule(primals, tangents, **params), else fallback
+    fallback: Callable | None = None  # fallback(*operands, **params): what rules decompose into
     docs: str = ""
     onnx_ops: tuple[str, ...] = ()
     original: Callable | None = None
@@ -135,6 +136,12 @@ class CustomComponent:
         """``apply`` with interception suspended (reference semantics)."""
         with suspended():
             return self.apply(self.original, *operands, **params)
+
+    def decompose(self, *operands, **params):
+        """What the Approach-A rules trace: ``fallback`` if given, else ``apply(original)``."""
+        if self.fallback is not None:
+            return self.fallback(*operands, **params)
+        return self.apply(self.original, *operands, **params)
 
     def bind(self, operands: Sequence, params: dict):
         """Bind the custom primitive (operands are converted to JAX arrays)."""
@@ -250,7 +257,7 @@ def _fallback_batcher(comp: CustomComponent):
 
     def rule(args, dims, **params):
         in_axes = tuple(None if d is None else d for d in dims)
-        fn = functools.partial(comp.apply, comp.original, **params)
+        fn = functools.partial(comp.decompose, **params)
         with suspended():
             out = jax.vmap(fn, in_axes=in_axes)(*args)
         if comp.multiple_results:
@@ -273,6 +280,7 @@ def declare(
     nondiff_reason: str = "",
     multiple_results: bool = False,
     jvp: Callable | None = None,
+    fallback: Callable | None = None,
     original: Callable | None = None,
     docs: str = "",
     onnx_ops: Sequence[str] = (),
@@ -280,6 +288,10 @@ def declare(
     """Declare a component: custom primitive, patches, abstract_eval, batching and JVP rules.
 
     ``original`` defaults to the object currently at the first target.
+    ``fallback(*operands, **params)`` replaces ``apply(original, ...)`` in the
+    Approach-A batching and JVP rules when the original would trace into
+    primitives that do not convert cleanly (it must compute the same values).
+    ``batching`` and ``jvp`` may be explicit rules (Approach B).
     Returns the :class:`CustomComponent` (its ``primitive`` is ready to bind).
     """
     import jax
@@ -296,7 +308,7 @@ def declare(
     comp = CustomComponent(
         name=name, family=family, targets=targets, unpack=unpack, apply=apply,
         batching=batching, differentiable=differentiable, nondiff_reason=nondiff_reason,
-        multiple_results=multiple_results, jvp=jvp, docs=docs, onnx_ops=tuple(onnx_ops),
+        multiple_results=multiple_results, jvp=jvp, fallback=fallback, docs=docs, onnx_ops=tuple(onnx_ops),
         original=original if original is not None else _resolve(*targets[0]),
     )
     prim = Primitive(name)
@@ -336,10 +348,7 @@ def declare(
         ad.primitive_jvps[prim] = jvp
         comp.jvp_kind = "explicit"
     else:
-        register_fallback_jvp_rule(
-            prim, lambda *ops, **params: comp.apply(comp.original, *ops, **params),
-            multiple_results=multiple_results,
-        )
+        register_fallback_jvp_rule(prim, comp.decompose, multiple_results=multiple_results)
         comp.jvp_kind = "fallback (original via jax.jvp)"
 
     for module, attribute in targets:

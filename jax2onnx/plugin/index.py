@@ -14,7 +14,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "round", "exp", "exp2", "log", "log1p", "expm1", "sqrt", "rsqrt", "cbrt", "square",
         "tanh", "logistic", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
         "asinh", "acosh", "atanh", "atan2", "erf", "erfc", "erf_inv", "lgamma", "digamma",
-        "pow", "integer_pow", "rem", "clamp", "nextafter", "is_finite",
+        "pow", "integer_pow", "rem", "clamp", "nextafter", "is_finite", "add_any",
     ),
     "logic": (
         "and", "or", "not", "xor", "shift_left", "shift_right_logical",

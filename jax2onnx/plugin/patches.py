@@ -24,6 +24,11 @@ log = logging.getLogger("jax2onnx.frontend")
 
 #: target module -> declaration modules to import when the target module is loaded
 DECLARATIONS: dict[str, tuple[str, ...]] = {
+    "jax.numpy": ("jax2onnx.plugin.components.jnp",),
+    "jax.nn": ("jax2onnx.plugin.components.nn",),
+    "flax.nnx": ("jax2onnx.plugin.components.nnx",),
+    "flax.linen": ("jax2onnx.plugin.components.linen",),
+    "equinox": ("jax2onnx.plugin.components.eqx",),
 }
 
 _MISSING = object()

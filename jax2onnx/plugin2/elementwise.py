@@ -10,6 +10,7 @@ PIPELINE = "onnx_ir"
 
 #: JAX primitive -> ONNX op with the same semantics (inputs in the same order)
 ONE_TO_ONE = {
+    "add_any": "Add",  # gradient accumulation (jax.grad)
     "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "neg": "Neg", "max": "Max", "min": "Min",
     "abs": "Abs", "sign": "Sign", "floor": "Floor", "ceil": "Ceil",
     "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "tanh": "Tanh", "logistic": "Sigmoid",

@@ -61,3 +61,9 @@ def concatenate(ctx, *xs, dimension, **_):
 @register(PIPELINE, "stop_gradient", "copy", "copy_p")
 def identity(ctx, x, **_):
     return x  # values are immutable in ONNX; no node needed
+
+
+@register(PIPELINE, "split")
+def split(ctx, x, *, sizes, axis, **_):
+    # lax.split (e.g. the transpose of concatenate under jax.grad); sizes may be symbolic
+    return ctx.op("Split", x, ctx.shape(sizes), axis=int(axis), num_outputs=len(sizes))

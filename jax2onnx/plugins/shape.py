@@ -66,3 +66,10 @@ def concatenate(ctx, eqn):
 @register(PIPELINE, "stop_gradient", "copy", "copy_p")
 def identity(ctx, eqn):
     ctx.names[eqn.outvars[0]] = ctx.inputs(eqn)[0]
+
+
+@register(PIPELINE, "split")
+def split(ctx, eqn):
+    # lax.split (e.g. the transpose of concatenate under jax.grad); sizes may be symbolic
+    ctx.node("Split", [ctx.inputs(eqn)[0], ctx.shape(eqn.params["sizes"])], ctx.outputs(eqn),
+             axis=int(eqn.params["axis"]))

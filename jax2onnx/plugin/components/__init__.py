@@ -1,0 +1,1 @@
+"""Component declarations (custom primitives), one module per target family; imported lazily."""
