@@ -286,3 +286,19 @@ def test_vmap_of_cond__dynamic():
 
 def test_vmap_of_cond__static():
     run_case(FAMILY, 'vmap_of_cond', 'static')
+
+
+def test_cond_literal_outputs__dynamic():
+    run_case(FAMILY, 'cond_literal_outputs', 'dynamic')
+
+
+def test_cond_literal_outputs__static():
+    run_case(FAMILY, 'cond_literal_outputs', 'static')
+
+
+def test_scan_reverse_no_xs__dynamic():
+    run_case(FAMILY, 'scan_reverse_no_xs', 'dynamic')
+
+
+def test_scan_reverse_no_xs__static():
+    run_case(FAMILY, 'scan_reverse_no_xs', 'static')

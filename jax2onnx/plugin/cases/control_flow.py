@@ -301,3 +301,16 @@ testcase(F, "while_cond_captures_outer", "lax.while_loop", fn=while_cond_capture
          input_gen=lambda rng, s, d: [rng.standard_normal(s[0]).astype(d[0]), np.asarray(25.0, d[1])],
          f64=True, expect_ops=("Loop",))
 testcase(F, "vmap_of_cond", "lax.cond", fn=vmap_of_cond, inputs=[("B",), ("B", 3)])
+
+
+def cond_literal_outputs(x):
+    """Branches return constants and untouched operands (Identity inside the branch)."""
+    return lax.cond(x.sum() > 0, lambda v: (jnp.float32(1.0), v), lambda v: (jnp.float32(2.0), v * 2.0), x)
+
+
+def scan_reverse_no_xs(c):
+    return lax.scan(lambda c, _: (c * 2.0, c + 1.0), c, None, length=5, reverse=True)
+
+
+testcase(F, "cond_literal_outputs", "lax.cond", fn=cond_literal_outputs, inputs=[("B", 2)], expect_ops=("If",))
+testcase(F, "scan_reverse_no_xs", "lax.scan", fn=scan_reverse_no_xs, inputs=[("B",)], expect_ops=("Loop",))
