@@ -50,5 +50,9 @@ def lower_eqns(ctx: LegacyContext, jaxpr, args, consts) -> list[str]:
     for var, name in zip(jaxpr.invars, args):
         ctx.names[var] = name
     for eqn in jaxpr.eqns:
+        # a sub-jaxpr inlined twice (the same jit called twice) reuses its Var objects:
+        # forget their previous names so each inlining writes fresh (SSA) outputs
+        for v in eqn.outvars:
+            ctx.names.pop(v, None)
         lower_eqn(ctx, eqn)
     return [ctx.name_of(v) for v in jaxpr.outvars]
