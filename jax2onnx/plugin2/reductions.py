@@ -51,7 +51,14 @@ def _reduce(op_type):
             return x  # reducing over no axis is the identity
         out_dtype = ctx.out_avals[0].dtype
         xw, cdt = _widen(ctx, x, ctx.in_avals[0].dtype)
-        y = ctx.op(op_type, xw, ctx.const(_i64(axes)), keepdims=0)
+        ax = ctx.const(_i64(axes))
+        y = ctx.op(op_type, xw, ax, keepdims=0)
+        if op_type in ("ReduceMax", "ReduceMin") and np.issubdtype(cdt, np.floating):
+            # JAX's max/min propagate NaN, ORT's ReduceMax/Min skip it: the sum of the
+            # NaN entries (NaN, or 0 when there is none) tells whether to return NaN
+            nans = ctx.op("ReduceSum", ctx.op("Where", ctx.op("IsNaN", xw), xw, ctx.const(np.array(0, cdt))),
+                          ax, keepdims=0)
+            y = ctx.op("Where", ctx.op("IsNaN", nans), nans, y)
         return _narrow(ctx, y, cdt, out_dtype)
 
     lower.__name__ = f"lower_{op_type.lower()}"

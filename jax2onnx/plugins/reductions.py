@@ -61,7 +61,14 @@ def _reduce(op_type, prim):
             return
         cdt = _compute_dtype(in_dtype)
         x = _cast_to(ctx, ctx.inputs(eqn)[0], in_dtype, cdt)
-        y = ctx.node1(op_type, [x, ctx.const(_i64(axes))], keepdims=0)
+        ax = ctx.const(_i64(axes))
+        y = ctx.node1(op_type, [x, ax], keepdims=0)
+        if op_type in ("ReduceMax", "ReduceMin") and np.issubdtype(cdt, np.floating):
+            # ORT's ReduceMax/Min ignore NaN where JAX propagates it: sum just the NaN
+            # entries (0 if none) and return that sum when it is NaN
+            only_nan = ctx.node1("Where", [ctx.node1("IsNaN", [x]), x, ctx.const(np.array(0, cdt))])
+            nan_sum = ctx.node1("ReduceSum", [only_nan, ax], keepdims=0)
+            y = ctx.node1("Where", [ctx.node1("IsNaN", [nan_sum]), nan_sum, y])
         _cast_to(ctx, y, cdt, eqn.outvars[0].aval.dtype, out=ctx.outputs(eqn)[0])
 
     lower.__name__ = f"lower_{prim}"

@@ -112,6 +112,26 @@ def test_reduce_max_bool__static():
     run_case(FAMILY, 'reduce_max_bool', 'static')
 
 
+def test_reduce_max_nan__dynamic():
+    run_case(FAMILY, 'reduce_max_nan', 'dynamic')
+
+
+def test_reduce_max_nan__static():
+    run_case(FAMILY, 'reduce_max_nan', 'static')
+
+
+def test_reduce_max_nan__f64():
+    run_case(FAMILY, 'reduce_max_nan', 'f64')
+
+
+def test_reduce_min_nan_inf__dynamic():
+    run_case(FAMILY, 'reduce_min_nan_inf', 'dynamic')
+
+
+def test_reduce_min_nan_inf__static():
+    run_case(FAMILY, 'reduce_min_nan_inf', 'static')
+
+
 def test_reduce_min_f16__dynamic():
     run_case(FAMILY, 'reduce_min_f16', 'dynamic')
 

@@ -61,6 +61,11 @@ testcase(F, "reduce_max_int16", "lax.reduce_max", fn=lambda x: jnp.max(x, axis=1
          input_dtypes=[np.int16], input_gen=_ints(-1000, 1000))
 testcase(F, "reduce_max_bool", "lax.reduce_max", fn=lambda x: jnp.max(x, axis=1), inputs=[("B", 5)],
          input_dtypes=[np.bool_])
+testcase(F, "reduce_max_nan", "lax.reduce_max", fn=lambda x: jnp.max(x, axis=1), inputs=[("B", 5)],
+         input_gen=_with_nans, f64=True)
+testcase(F, "reduce_min_nan_inf", "lax.reduce_min", fn=lambda x: jnp.min(x, axis=0),
+         inputs=[("B", 4)], input_gen=lambda rng, s, d: [
+             np.array([-np.inf, np.nan, 1.0, 0.0, np.inf, 2.0, -3.0])[rng.integers(0, 7, s[0])].astype(d[0])])
 testcase(F, "reduce_min_f16", "lax.reduce_min", fn=lambda x: jnp.min(x, axis=0), inputs=[("B", 5)],
          input_dtypes=[np.float16])
 testcase(F, "reduce_sum_size0", "lax.reduce_sum", fn=lambda x: jnp.sum(x, axis=1), inputs=[("B", 0, 3)])
