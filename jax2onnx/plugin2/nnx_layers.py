@@ -2,7 +2,8 @@
 
 Operand conventions are those of :mod:`jax2onnx.plugin.components._layers`:
 linear → ``Gemm`` (2-D input) or ``MatMul``+``Add``; layer_norm →
-``LayerNormalization``; rms_norm → ``RMSNormalization``; batch_norm (inference) → ``BatchNormalization`` with the
+``LayerNormalization``; rms_norm → ``RMSNormalization``; group_norm →
+``GroupNormalization`` (channels moved to axis 1); batch_norm (inference) → ``BatchNormalization`` with the
 feature axis moved to position 1; embed → ``Gather``.
 """
 
@@ -17,6 +18,7 @@ PIPELINE = "onnx_ir"
 LINEAR = ("nnx.Linear", "linen.Dense", "eqx.nn.Linear")
 LAYER_NORM = ("nnx.LayerNorm", "linen.LayerNorm", "eqx.nn.LayerNorm")
 RMS_NORM = ("nnx.RMSNorm", "linen.RMSNorm", "eqx.nn.RMSNorm")
+GROUP_NORM = ("nnx.GroupNorm", "linen.GroupNorm")
 BATCH_NORM = ("nnx.BatchNorm", "linen.BatchNorm")
 EMBED = ("nnx.Embed", "linen.Embed", "eqx.nn.Embedding")
 
@@ -70,6 +72,27 @@ def rms_norm(ctx, x, *scale, axis, epsilon, has_scale):
     return ctx.op("RMSNormalization", x, s, axis=int(axis), epsilon=float(epsilon))
 
 
+def _channels_first(ctx, x, rank):
+    return ctx.op("Transpose", x, perm=[0, rank - 1] + list(range(1, rank - 1)))
+
+
+def _channels_last(ctx, y, rank):
+    return ctx.op("Transpose", y, perm=[0] + list(range(2, rank)) + [1])
+
+
+@register(PIPELINE, *GROUP_NORM)
+def group_norm(ctx, x, *wb, num_groups, epsilon, has_scale, has_bias, fast_variance=True):
+    """GroupNormalization (opset 21: per-channel scale/bias) on the channels-first view."""
+    x_aval = ctx.in_avals[0]
+    rank, channels = len(x_aval.shape), x_aval.shape[-1]
+    rest = list(wb)
+    scale = rest.pop(0) if has_scale else _ones(ctx, (channels,), x_aval.dtype, 1.0)
+    bias = rest.pop(0) if has_bias else _ones(ctx, (channels,), x_aval.dtype, 0.0)
+    y = ctx.op("GroupNormalization", _channels_first(ctx, x, rank), scale, bias,
+               num_groups=int(num_groups), epsilon=float(epsilon))
+    return _channels_last(ctx, y, rank)
+
+
 @register(PIPELINE, *BATCH_NORM)
 def batch_norm(ctx, x, mean, var, *wb, epsilon, has_scale, has_bias):
     """BatchNormalization in inference mode; ONNX wants channels at axis 1, Flax has them last."""
@@ -80,13 +103,9 @@ def batch_norm(ctx, x, mean, var, *wb, epsilon, has_scale, has_bias):
     scale = rest.pop(0) if has_scale else _ones(ctx, (channels,), x_aval.dtype, 1.0)
     bias = rest.pop(0) if has_bias else _ones(ctx, (channels,), x_aval.dtype, 0.0)
     if rank > 2:
-        to_first = [0, rank - 1] + list(range(1, rank - 1))
-        x = ctx.op("Transpose", x, perm=to_first)
+        x = _channels_first(ctx, x, rank)
     y = ctx.op("BatchNormalization", x, scale, bias, mean, var, epsilon=float(epsilon))
-    if rank > 2:
-        back = [0] + list(range(2, rank)) + [1]
-        y = ctx.op("Transpose", y, perm=back)
-    return y
+    return _channels_last(ctx, y, rank) if rank > 2 else y
 
 
 @register(PIPELINE, *EMBED)

@@ -16,6 +16,7 @@ PIPELINE = "legacy"
 _LINEAR = ("nnx.Linear", "linen.Dense", "eqx.nn.Linear")
 _LAYER_NORM = ("nnx.LayerNorm", "linen.LayerNorm", "eqx.nn.LayerNorm")
 _RMS_NORM = ("nnx.RMSNorm", "linen.RMSNorm", "eqx.nn.RMSNorm")
+_GROUP_NORM = ("nnx.GroupNorm", "linen.GroupNorm")
 _BATCH_NORM = ("nnx.BatchNorm", "linen.BatchNorm")
 _EMBED = ("nnx.Embed", "linen.Embed", "eqx.nn.Embedding")
 
@@ -92,6 +93,22 @@ def lower_rms_norm(ctx, eqn):
     else:
         scale = names[1]
     ctx.node("RMSNormalization", [names[0], scale], [out], axis=axis, epsilon=float(p["epsilon"]))
+
+
+@register(PIPELINE, *_GROUP_NORM)
+def lower_group_norm(ctx, eqn):
+    """Transpose to N,C,... → GroupNormalization(num_groups, epsilon) → Transpose back."""
+    p = eqn.params
+    x, *rest = ctx.inputs(eqn)
+    (out,) = ctx.outputs(eqn)
+    x_aval = eqn.invars[0].aval
+    rank, channels = x_aval.ndim, x_aval.shape[-1]
+    scale = rest.pop(0) if p["has_scale"] else _filled(ctx, (channels,), x_aval.dtype, 1.0)
+    bias = rest.pop(0) if p["has_bias"] else _filled(ctx, (channels,), x_aval.dtype, 0.0)
+    nc = ctx.node1("Transpose", [x], perm=[0, rank - 1, *range(1, rank - 1)])
+    y = ctx.node1("GroupNormalization", [nc, scale, bias], num_groups=int(p["num_groups"]),
+                  epsilon=float(p["epsilon"]))
+    ctx.node("Transpose", [y], [out], perm=[0, *range(2, rank), 1])
 
 
 @register(PIPELINE, *_BATCH_NORM)

@@ -234,6 +234,14 @@ def test_group_norm__static():
     run_case(FAMILY, 'group_norm', 'static')
 
 
+def test_group_norm_3d_no_affine__dynamic():
+    run_case(FAMILY, 'group_norm_3d_no_affine', 'dynamic')
+
+
+def test_group_norm_3d_no_affine__static():
+    run_case(FAMILY, 'group_norm_3d_no_affine', 'static')
+
+
 def test_group_norm_2d__dynamic():
     run_case(FAMILY, 'group_norm_2d', 'dynamic')
 

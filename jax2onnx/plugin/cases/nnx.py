@@ -119,7 +119,10 @@ _case("layer_norm_no_scale", "nnx.LayerNorm",
 _case("rms_norm", "nnx.RMSNorm", lambda nnx, r: nnx.RMSNorm(8, rngs=r), [("B", 5, 8)],
       expect_ops=("RMSNormalization",))
 _case("group_norm", "nnx.GroupNorm", lambda nnx, r: nnx.GroupNorm(6, num_groups=3, rngs=r),
-      [("B", 4, 4, 6)])
+      [("B", 4, 4, 6)], expect_ops=("GroupNormalization",))
+_case("group_norm_3d_no_affine", "nnx.GroupNorm",
+      lambda nnx, r: nnx.GroupNorm(4, num_groups=2, use_scale=False, use_bias=False, rngs=r),
+      [("B", 5, 4)], expect_ops=("GroupNormalization",))
 _case("group_norm_2d", "nnx.GroupNorm", lambda nnx, r: nnx.GroupNorm(8, num_groups=2, rngs=r), [("B", 8)])
 
 # --- dropout, embedding, attention -----------------------------------------------------

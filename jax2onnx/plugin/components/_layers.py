@@ -11,6 +11,8 @@ layer_norm ``x[, scale][, bias]``                   ``axis`` (negative: first no
                                                     ``epsilon``, ``has_scale``, ``has_bias``,
                                                     ``fast_variance``
 rms_norm   ``x[, scale]``                           ``axis``, ``epsilon``, ``has_scale``
+group_norm ``x[N, ..., C][, scale][, bias]``           ``num_groups``, ``epsilon``, ``has_scale``,
+                                                    ``has_bias``, ``fast_variance``
 batch_norm ``x[..., C], mean, var[, scale][, bias]`` ``epsilon``, ``has_scale``, ``has_bias``
 embed      ``table[V, D], indices``                 ``{}``
 ========== ======================================== ===========================================
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["apply_linear", "apply_layer_norm", "apply_rms_norm", "apply_batch_norm", "apply_embed",
+__all__ = ["apply_linear", "apply_layer_norm", "apply_rms_norm", "apply_group_norm", "apply_batch_norm", "apply_embed",
            "data_batching", "same_float_dtype"]
 
 
@@ -65,6 +67,28 @@ def apply_rms_norm(original, x, *scale, axis, epsilon, has_scale):
     axes = tuple(range(x.ndim + axis, x.ndim))
     y = x * lax.rsqrt(jnp.mean(lax.square(x), axes, keepdims=True) + epsilon)
     return y * scale[0].reshape(x.shape[x.ndim + axis:]) if has_scale else y
+
+
+def apply_group_norm(original, x, *wb, num_groups, epsilon, has_scale, has_bias, fast_variance):
+    """Per example and group of channels (last axis), normalize over all non-batch axes."""
+    import jax.numpy as jnp
+    from jax import lax
+
+    channels = x.shape[-1]
+    g = x.reshape(x.shape[:-1] + (num_groups, channels // num_groups))
+    axes = tuple(range(1, g.ndim - 2)) + (g.ndim - 1,)
+    mean = jnp.mean(g, axes, keepdims=True)
+    if fast_variance:
+        var = jnp.maximum(0.0, jnp.mean(lax.square(g), axes, keepdims=True) - lax.square(mean))
+    else:
+        var = jnp.mean(lax.square(g - mean), axes, keepdims=True)
+    y = ((g - mean) * lax.rsqrt(var + epsilon)).reshape(x.shape)
+    rest = list(wb)
+    if has_scale:
+        y = y * rest.pop(0)
+    if has_bias:
+        y = y + rest.pop(0)
+    return y
 
 
 def apply_batch_norm(original, x, mean, var, *wb, epsilon, has_scale, has_bias):

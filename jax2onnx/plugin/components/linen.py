@@ -1,5 +1,5 @@
 """Flax Linen layers kept whole as macro ops (same primitives' semantics as the NNX ones):
-Dense → Gemm / MatMul+Add, LayerNorm → LayerNormalization, RMSNorm → RMSNormalization,
+Dense → Gemm / MatMul+Add, LayerNorm → LayerNormalization, RMSNorm → RMSNormalization, GroupNorm → GroupNormalization,
 BatchNorm (``use_running_average``) → BatchNormalization, Embed → Gather.
 
 The replacement of a Linen method runs outside Linen's method wrapper, so
@@ -19,6 +19,7 @@ from jax import lax
 from ..custom import declare
 from ._layers import (apply_batch_norm, apply_embed, apply_layer_norm, apply_linear, apply_rms_norm,
                       data_batching, same_float_dtype)
+from ._layers import apply_group_norm
 from .nnx import _trailing_axis
 
 FAMILY = "nnx_layers"
@@ -86,6 +87,20 @@ def _unpack_rms_norm(self, x, *, mask=None):
         "axis": axis, "epsilon": float(self.epsilon), "has_scale": scale is not None}
 
 
+def _unpack_group_norm(self, x, *, mask=None):
+    got = _variables(self, "params", "scale", "bias")
+    if (got is None or mask is not None or self.reduction_axes is not None or x.ndim < 3
+            or self.axis_name is not None or not isinstance(x.shape[-1], int) or self.group_size is not None
+            or (self.dtype is not None and self.dtype != x.dtype) or not same_float_dtype(x, *got)
+            or self.use_scale != (got[0] is not None) or self.use_bias != (got[1] is not None)):
+        return None
+    scale, bias = got
+    operands = [x] + [w for w in (scale, bias) if w is not None]
+    return operands, {"num_groups": int(self.num_groups), "epsilon": float(self.epsilon),
+                      "has_scale": scale is not None, "has_bias": bias is not None,
+                      "fast_variance": bool(self.use_fast_variance)}
+
+
 def _unpack_batch_norm(self, x, use_running_average=None, *, mask=None):
     running = use_running_average if use_running_average is not None else self.use_running_average
     if not running or mask is not None or x.ndim < 2 or self.axis % x.ndim != x.ndim - 1:
@@ -119,7 +134,8 @@ def _declare(name, attribute, unpack, apply, data_index, onnx_ops):
     holder: dict = {}
     holder["comp"] = declare(
         name, family=FAMILY, targets=[("flax.linen", attribute)], unpack=unpack, apply=apply,
-        batching=data_batching(holder, data_index), docs=_DOCS, onnx_ops=onnx_ops,
+        batching=data_batching(holder, data_index) if data_index is not None else "fallback",
+        docs=_DOCS, onnx_ops=onnx_ops,
     )
     return holder["comp"]
 
@@ -128,6 +144,9 @@ _declare("linen.Dense", "Dense.__call__", _unpack_dense, apply_linear, 0, ("Gemm
 _declare("linen.LayerNorm", "LayerNorm.__call__", _unpack_layer_norm, apply_layer_norm, 0,
          ("LayerNormalization",))
 _declare("linen.RMSNorm", "RMSNorm.__call__", _unpack_rms_norm, apply_rms_norm, 0, ("RMSNormalization",))
+# the batch axis is part of GroupNormalization's layout: vmap falls back to the decomposition
+_declare("linen.GroupNorm", "GroupNorm.__call__", _unpack_group_norm, apply_group_norm, None,
+         ("GroupNormalization", "Transpose"))
 _declare("linen.BatchNorm", "BatchNorm.__call__", _unpack_batch_norm, apply_batch_norm, 0,
          ("BatchNormalization", "Transpose"))
 _declare("linen.Embed", "Embed.__call__", _unpack_embed, apply_embed, 1, ("Gather",))

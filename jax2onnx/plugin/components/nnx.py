@@ -1,5 +1,5 @@
 """Flax NNX layers kept whole as macro ops: Linear → Gemm, LayerNorm → LayerNormalization,
-RMSNorm → RMSNormalization, BatchNorm (inference) → BatchNormalization, Embed → Gather.
+RMSNorm → RMSNormalization, GroupNorm → GroupNormalization, BatchNorm (inference) → BatchNormalization, Embed → Gather.
 
 Each ``unpack`` returns ``None`` (the original Flax code runs and decomposes into
 lax primitives) for configurations the macro op does not express exactly: dtype
@@ -16,7 +16,7 @@ from jax import lax
 
 from ..custom import declare
 from ._layers import (apply_batch_norm, apply_embed, apply_layer_norm, apply_linear, apply_rms_norm,
-                      data_batching, same_float_dtype)
+                      apply_group_norm, data_batching, same_float_dtype)
 
 FAMILY = "nnx_layers"
 _DOCS = "https://flax.readthedocs.io/en/latest/api_reference/flax.nnx/nn/"
@@ -102,6 +102,29 @@ _rms_batching["comp"] = declare(
     "nnx.RMSNorm", family=FAMILY, targets=[("flax.nnx", "RMSNorm.__call__")],
     unpack=_unpack_rms_norm, apply=apply_rms_norm, batching=data_batching(_rms_batching, 0),
     docs=_DOCS + "normalization.html#flax.nnx.RMSNorm", onnx_ops=("RMSNormalization",),
+)
+
+
+def unpack_group_norm(self, x, *, mask=None):
+    """GroupNorm with default (all non-batch) reduction axes and channels last, rank >= 3."""
+    scale, bias = _value(self.scale), _value(self.bias)
+    if (mask is not None or self.reduction_axes is not None or x.ndim < 3
+            or getattr(self, "axis_name", None) is not None or not isinstance(x.shape[-1], int)
+            or getattr(self, "feature_axis", -1) % x.ndim != x.ndim - 1
+            or (self.dtype is not None and self.dtype != x.dtype) or not same_float_dtype(x, scale, bias)):
+        return None
+    operands = [x] + [w for w in (scale, bias) if w is not None]
+    return operands, {"num_groups": int(self.num_groups), "epsilon": float(self.epsilon),
+                      "has_scale": scale is not None, "has_bias": bias is not None,
+                      "fast_variance": bool(self.use_fast_variance)}
+
+
+# the batch axis is part of GroupNormalization's layout: vmap falls back to the decomposition
+declare(
+    "nnx.GroupNorm", family=FAMILY, targets=[("flax.nnx", "GroupNorm.__call__")],
+    unpack=lambda self, x, *, mask=None: unpack_group_norm(self, x, mask=mask) if _default_promote(self) else None,
+    apply=apply_group_norm, batching="fallback",
+    docs=_DOCS + "normalization.html#flax.nnx.GroupNorm", onnx_ops=("GroupNormalization", "Transpose"),
 )
 
 
