@@ -240,9 +240,41 @@ for _kind in ("max", "min", "sum"):
     register(PIPELINE, f"reduce_window_{_kind}")(_reduce_window(_kind))
 
 
+#: single-primitive reduce_window computations -> the ONNX op folding two windows
+_FOLD = {"add": "Add", "mul": "Mul", "max": "Max", "min": "Min", "and": "And", "or": "Or"}
+
+
 @register(PIPELINE, "reduce_window")
-def reduce_window(ctx, *args, **params):
-    """Generic reduce_window with a user computation: not supported (JAX emits the
-    specialised reduce_window_{sum,max,min} primitives for add/max/min)."""
-    raise NotImplementedError("reduce_window with a custom reduction computation is not supported; "
-                              "use lax.add / lax.max / lax.min so JAX emits reduce_window_{sum,max,min}")
+def reduce_window(ctx, x, init, *, jaxpr, consts=(), window_dimensions, window_strides, padding,
+                  base_dilation, window_dilation, **_):
+    """reduce_window with a one-primitive computation (mul, or add/max/min with an init
+    value that is not the identity): XLA's accumulator semantics, ``init`` combined with
+    every window element, padding and base-dilation holes filled with ``init``."""
+    eqns = jaxpr.eqns
+    prim = eqns[0].primitive.name if len(eqns) == 1 else None
+    if prim not in _FOLD or consts or list(eqns[0].invars) != list(jaxpr.invars):
+        raise NotImplementedError(
+            "reduce_window supports a single operand and a computation that is one of "
+            f"{sorted(_FOLD)}; got {[e.primitive.name for e in eqns]}")
+    aval, out_aval = ctx.in_avals[0], ctx.out_avals[0]
+    op = _FOLD[prim]
+    if op in ("And", "Or") and np.dtype(aval.dtype) != np.bool_:
+        op = "Bitwise" + op
+    rank = len(aval.shape)
+    active = [a for a in range(rank) if window_dimensions[a] != 1 or window_strides[a] != 1
+              or tuple(padding[a]) != (0, 0) or base_dilation[a] != 1]
+    y, dims = x, list(aval.shape)
+    for a in active:
+        y, dims = _dilate(ctx, y, dims, a, base_dilation[a], init)
+    y, dims, pad = _crop_negative(ctx, y, dims, active, [tuple(padding[a]) for a in active])
+    y, dims = _pad(ctx, y, dims, active, pad, init)
+    acc = init
+    if active:
+        parts = _window_slices(ctx, y, active, [window_dimensions[a] for a in active],
+                               [window_strides[a] for a in active], [window_dilation[a] for a in active],
+                               [out_aval.shape[a] for a in active])
+    else:
+        parts = [y]
+    for part in parts:
+        acc = ctx.op(op, acc, part)
+    return acc

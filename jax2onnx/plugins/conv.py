@@ -238,9 +238,42 @@ for _kind in ("max", "min", "sum"):
     register(PIPELINE, f"reduce_window_{_kind}")(_window_reducer(_kind))
 
 
+#: computations reduce_window can fold with one ONNX binary op
+_BINARY = {"add": "Add", "mul": "Mul", "max": "Max", "min": "Min", "and": "And", "or": "Or"}
+
+
 @register(PIPELINE, "reduce_window")
 def reduce_window(ctx, eqn):
-    """A reduce_window with a custom computation: not supported (JAX already emits
-    reduce_window_{sum,max,min} for add/max/min)."""
-    raise NotImplementedError("reduce_window with a custom reduction computation is not supported; "
-                              "use lax.add / lax.max / lax.min so JAX emits reduce_window_{sum,max,min}")
+    """reduce_window whose computation is one binary primitive (e.g. mul, or add/max/min
+    with a non-identity init): the accumulator starts at ``init`` and folds every window
+    element; padding and base-dilation holes hold ``init``, as in XLA."""
+    p = eqn.params
+    body = p["jaxpr"]
+    prim = body.eqns[0].primitive.name if len(body.eqns) == 1 else None
+    if len(eqn.invars) != 2 or prim not in _BINARY or p.get("consts") or \
+            list(body.eqns[0].invars) != list(body.invars):
+        raise NotImplementedError(
+            f"reduce_window supports one operand with a computation in {sorted(_BINARY)}; "
+            f"got {[e.primitive.name for e in body.eqns]}")
+    aval, out_aval = eqn.invars[0].aval, eqn.outvars[0].aval
+    op = _BINARY[prim]
+    if op in ("And", "Or") and np.dtype(aval.dtype) != np.bool_:
+        op = "Bitwise" + op
+    x, init = ctx.inputs(eqn)
+    rank = len(aval.shape)
+    wd, ws, bd = p["window_dimensions"], p["window_strides"], p["base_dilation"]
+    axes = [a for a in range(rank) if wd[a] != 1 or ws[a] != 1 or tuple(p["padding"][a]) != (0, 0) or bd[a] != 1]
+    dims = list(aval.shape)
+    for a in axes:
+        x, dims = _interleave(ctx, x, dims, a, bd[a], init)
+    x, dims, pairs = _drop_negative(ctx, x, dims, axes, [p["padding"][a] for a in axes])
+    x, dims = _explicit_pad(ctx, x, dims, axes, pairs, init)
+    views = _strided_windows(ctx, x, axes, [wd[a] for a in axes], [ws[a] for a in axes],
+                             [p["window_dilation"][a] for a in axes], [out_aval.shape[a] for a in axes]) \
+        if axes else [x]
+    acc = init
+    for i, v in enumerate(views):
+        if i == len(views) - 1:
+            ctx.node(op, [acc, v], ctx.outputs(eqn))
+        else:
+            acc = ctx.node1(op, [acc, v])

@@ -314,3 +314,75 @@ def test_sum_pool_negative_padding__dynamic():
 
 def test_sum_pool_negative_padding__static():
     run_case(FAMILY, 'sum_pool_negative_padding', 'static')
+
+
+def test_reduce_window_mul__dynamic():
+    run_case(FAMILY, 'reduce_window_mul', 'dynamic')
+
+
+def test_reduce_window_mul__static():
+    run_case(FAMILY, 'reduce_window_mul', 'static')
+
+
+def test_reduce_window_mul__f64():
+    run_case(FAMILY, 'reduce_window_mul', 'f64')
+
+
+def test_reduce_window_max_traced_init__dynamic():
+    run_case(FAMILY, 'reduce_window_max_traced_init', 'dynamic')
+
+
+def test_reduce_window_max_traced_init__static():
+    run_case(FAMILY, 'reduce_window_max_traced_init', 'static')
+
+
+def test_reduce_window_add_init_int32__dynamic():
+    run_case(FAMILY, 'reduce_window_add_init_int32', 'dynamic')
+
+
+def test_reduce_window_add_init_int32__static():
+    run_case(FAMILY, 'reduce_window_add_init_int32', 'static')
+
+
+def test_reduce_window_min_clamping_init__dynamic():
+    run_case(FAMILY, 'reduce_window_min_clamping_init', 'dynamic')
+
+
+def test_reduce_window_min_clamping_init__static():
+    run_case(FAMILY, 'reduce_window_min_clamping_init', 'static')
+
+
+def test_reduce_window_min_clamping_init__f64():
+    run_case(FAMILY, 'reduce_window_min_clamping_init', 'f64')
+
+
+def test_flax_max_pool__dynamic():
+    run_case(FAMILY, 'flax_max_pool', 'dynamic')
+
+
+def test_flax_max_pool__static():
+    run_case(FAMILY, 'flax_max_pool', 'static')
+
+
+def test_flax_max_pool__f64():
+    run_case(FAMILY, 'flax_max_pool', 'f64')
+
+
+def test_flax_avg_pool_exclude_pad__dynamic():
+    run_case(FAMILY, 'flax_avg_pool_exclude_pad', 'dynamic')
+
+
+def test_flax_avg_pool_exclude_pad__static():
+    run_case(FAMILY, 'flax_avg_pool_exclude_pad', 'static')
+
+
+def test_flax_avg_pool_exclude_pad__f64():
+    run_case(FAMILY, 'flax_avg_pool_exclude_pad', 'f64')
+
+
+def test_flax_pool_min__dynamic():
+    run_case(FAMILY, 'flax_pool_min', 'dynamic')
+
+
+def test_flax_pool_min__static():
+    run_case(FAMILY, 'flax_pool_min', 'static')

@@ -107,3 +107,34 @@ testcase(F, "sum_pool_int32_dilated", "lax.reduce_window_sum",
                   window_dilation=(2, 1)), inputs=[("B", 6)], input_dtypes=[np.int32], input_gen=_ints(-50, 50))
 testcase(F, "sum_pool_negative_padding", "lax.reduce_window_sum",
          fn=_pool(0.0, lax.add, (1, 2), (1, 1), ((0, 0), (-1, 1))), inputs=[("B", 6)], rtol=1e-5)
+
+# generic reduce_window (computation other than the add/max/min monoids)
+testcase(F, "reduce_window_mul", RW, fn=_pool(1.0, lax.mul, (1, 2), (1, 1), ((0, 0), (1, 0))),
+         inputs=[("B", 5)], f64=True)
+testcase(F, "reduce_window_max_traced_init", RW,
+         fn=lambda x, i: lax.reduce_window(x, i, lax.max, (2, 2), (1, 2), "SAME", base_dilation=(1, 2)),
+         inputs=[("B", 5), ()])
+testcase(F, "reduce_window_add_init_int32", RW, fn=_pool(np.int32(3), lax.add, (1, 3), (1, 2), "VALID"),
+         inputs=[("B", 7)], input_dtypes=[np.int32])
+testcase(F, "reduce_window_min_clamping_init", RW, fn=_pool(0.5, lax.min, (2, 1), (1, 1), ((1, 1), (0, 0))),
+         inputs=[("B", 3)], sizes={"B": (3, 6)}, f64=True)
+
+# pooling as flax writes it
+def _flax_pool(name, **kw):
+    def fn(x):
+        from flax import linen
+        return getattr(linen, name)(x, (2, 2), **kw)
+    return fn
+
+
+testcase(F, "flax_max_pool", "flax.linen.max_pool", fn=_flax_pool("max_pool", strides=(2, 2), padding="SAME"),
+         inputs=[("B", 7, 6, 3)], f64=True)
+testcase(F, "flax_avg_pool_exclude_pad", "flax.linen.avg_pool",
+         fn=_flax_pool("avg_pool", strides=(1, 1), padding="SAME", count_include_pad=False),
+         inputs=[("B", 5, 5, 2)], f64=True)
+def _flax_min_pool(x):
+    from flax import linen
+    return linen.pool(x, jnp.inf, lax.min, (2, 2), (1, 1), ((1, 0), (0, 1)))
+
+
+testcase(F, "flax_pool_min", "flax.linen.pool", fn=_flax_min_pool, inputs=[("B", 4, 4, 1)])
