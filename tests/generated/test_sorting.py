@@ -206,3 +206,15 @@ def test_sort_int64_keys_two_keys__static():
 
 def test_sort_int64_keys_two_keys__f64():
     run_case(FAMILY, 'sort_int64_keys_two_keys', 'f64')
+
+
+def test_sort_size0_axis__dynamic():
+    run_case(FAMILY, 'sort_size0_axis', 'dynamic')
+
+
+def test_sort_size0_axis__static():
+    run_case(FAMILY, 'sort_size0_axis', 'static')
+
+
+def test_top_k_size0_batch__static():
+    run_case(FAMILY, 'top_k_size0_batch', 'static')

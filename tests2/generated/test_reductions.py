@@ -438,3 +438,27 @@ def test_reduce_precision_f32_of_f64__static():
 
 def test_reduce_precision_f32_of_f64__f64():
     run_case(FAMILY, 'reduce_precision_f32_of_f64', 'f64')
+
+
+def test_cumsum_size0__dynamic():
+    run_case(FAMILY, 'cumsum_size0', 'dynamic')
+
+
+def test_cumsum_size0__static():
+    run_case(FAMILY, 'cumsum_size0', 'static')
+
+
+def test_cummax_size0__dynamic():
+    run_case(FAMILY, 'cummax_size0', 'dynamic')
+
+
+def test_cummax_size0__static():
+    run_case(FAMILY, 'cummax_size0', 'static')
+
+
+def test_argmax_size0_batch__dynamic():
+    run_case(FAMILY, 'argmax_size0_batch', 'dynamic')
+
+
+def test_argmax_size0_batch__static():
+    run_case(FAMILY, 'argmax_size0_batch', 'static')

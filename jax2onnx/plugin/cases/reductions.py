@@ -134,3 +134,7 @@ testcase(F, "reduce_precision_f16", "lax.reduce_precision",
 testcase(F, "reduce_precision_f32_of_f64", "lax.reduce_precision",
          fn=lambda x: lax.reduce_precision(x, exponent_bits=8, mantissa_bits=23), inputs=[("B", 6)],
          input_gen=_precision_inputs, sizes={"B": (3, 5)}, rtol=0, atol=0, f64=True)
+testcase(F, "cumsum_size0", "lax.cumsum", fn=lambda x: jnp.cumsum(x, axis=1), inputs=[("B", 0)])
+testcase(F, "cummax_size0", "lax.cummax", fn=lambda x: lax.cummax(x, axis=1), inputs=[("B", 0)])
+testcase(F, "argmax_size0_batch", "lax.argmax", fn=lambda x: jnp.argmax(x, axis=1), inputs=[(0, "B")],
+         sizes={"B": (3, 5)})

@@ -88,3 +88,5 @@ testcase(F, "top_k_uint8", "lax.top_k", fn=lambda x: lax.top_k(x, 3), inputs=[("
 testcase(F, "sort_int64_keys_two_keys", "lax.sort",
          fn=lambda a, b: lax.sort((a, b), dimension=1, num_keys=2), inputs=[("B", 9), ("B", 9)],
          input_dtypes=[np.int32, np.int32], input_gen=_ints(0, 3), f64=True)
+testcase(F, "sort_size0_axis", "lax.sort", fn=lambda x: jnp.sort(x, axis=1), inputs=[("B", 0)])
+testcase(F, "top_k_size0_batch", "lax.top_k", fn=lambda x: lax.top_k(x, 2), inputs=[(0, 5)])
