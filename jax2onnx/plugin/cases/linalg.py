@@ -19,10 +19,15 @@ def _ints(low, high):
     return gen
 
 
-testcase(F, "matmul", "lax.dot_general", fn=jnp.matmul, inputs=[("B", 4), (4, 3)], expect_ops=("MatMul",),
+# jnp.matmul / jnp.einsum are intercepted as components elsewhere; these cases reach
+# dot_general directly (lax.dot_general, jnp.dot, the @ of 2-D operands via lax.dot)
+MM = (((1,), (0,)), ((), ()))
+BMM = (((2,), (1,)), ((0,), (0,)))
+
+testcase(F, "matmul", "lax.dot_general", fn=_dg(MM), inputs=[("B", 4), (4, 3)], expect_ops=("MatMul",),
          markers=("ir_smoke",), f64=True)
-testcase(F, "matmul_rank3_lhs", "lax.dot_general", fn=jnp.matmul, inputs=[("B", 5, 4), (4, 3)], expect_ops=("MatMul",))
-testcase(F, "batched_matmul", "lax.dot_general", fn=jnp.matmul, inputs=[("B", 5, 4), ("B", 4, 3)],
+testcase(F, "matmul_rank3_lhs", "lax.dot_general", fn=_dg((((2,), (0,)), ((), ()))), inputs=[("B", 5, 4), (4, 3)], expect_ops=("MatMul",))
+testcase(F, "batched_matmul", "lax.dot_general", fn=_dg(BMM), inputs=[("B", 5, 4), ("B", 4, 3)],
          expect_ops=("MatMul",), f64=True)
 testcase(F, "dot_transposed_rhs", "lax.dot_general",
          fn=lambda x, w: lax.dot_general(x, w, (((1,), (1,)), ((), ()))), inputs=[("B", 4), (3, 4)])
@@ -36,24 +41,24 @@ testcase(F, "dot_two_contracting", "lax.dot_general", fn=_dg((((1, 2), (0, 1)), 
          inputs=[("B", 3, 4), (3, 4, 5)], f64=True)
 testcase(F, "dot_outer", "lax.dot_general", fn=_dg((((), ()), ((), ()))), inputs=[("B", 3), (4,)])
 testcase(F, "einsum_attention_scores", "lax.dot_general",
-         fn=lambda q, k: jnp.einsum("bqhd,bkhd->bhqk", q, k), inputs=[("B", 5, 2, 4), ("B", 6, 2, 4)], f64=True)
+         fn=_dg((((3,), (3,)), ((0, 2), (0, 2)))), inputs=[("B", 5, 2, 4), ("B", 6, 2, 4)], f64=True)
 testcase(F, "einsum_two_batch_dims", "lax.dot_general",
-         fn=lambda a, b: jnp.einsum("hbij,hbjk->hbik", a, b), inputs=[(2, "B", 3, 4), (2, "B", 4, 5)],
+         fn=_dg((((3,), (2,)), ((0, 1), (0, 1)))), inputs=[(2, "B", 3, 4), (2, "B", 4, 5)],
          expect_ops=("MatMul",))
-testcase(F, "matmul_int32", "lax.dot_general", fn=jnp.matmul, inputs=[("B", 4), (4, 3)],
+testcase(F, "matmul_int32", "lax.dot_general", fn=jnp.dot, inputs=[("B", 4), (4, 3)],
          input_dtypes=[np.int32, np.int32], input_gen=_ints(-20, 20))
-testcase(F, "einsum_int32", "lax.dot_general", fn=lambda a, b: jnp.einsum("bij,bkj->bik", a, b),
+testcase(F, "einsum_int32", "lax.dot_general", fn=_dg((((2,), (2,)), ((0,), (0,)))),
          inputs=[("B", 3, 4), ("B", 2, 4)], input_dtypes=[np.int32, np.int32], input_gen=_ints(-20, 20))
 testcase(F, "dot_int8_preferred_int32", "lax.dot_general",
          fn=_dg((((1,), (0,)), ((), ())), preferred_element_type=jnp.int32), inputs=[("B", 6), (6, 3)],
          input_dtypes=[np.int8, np.int8], input_gen=_ints(-128, 128))
 testcase(F, "dot_int8_wraps", "lax.dot_general", fn=_dg((((1,), (0,)), ((), ()))), inputs=[("B", 6), (6, 3)],
          input_dtypes=[np.int8, np.int8], input_gen=_ints(-128, 128))
-testcase(F, "dot_f16", "lax.dot_general", fn=jnp.matmul, inputs=[("B", 8), (8, 3)],
+testcase(F, "dot_f16", "lax.dot_general", fn=jnp.dot, inputs=[("B", 8), (8, 3)],
          input_dtypes=[np.float16, np.float16], rtol=2e-2, atol=2e-2)
 testcase(F, "dot_f16_preferred_f32", "lax.dot_general",
          fn=_dg((((1,), (1,)), ((), ())), preferred_element_type=jnp.float32), inputs=[("B", 8), (3, 8)],
          input_dtypes=[np.float16, np.float16], rtol=1e-3, atol=1e-3)
 testcase(F, "dot_bool", "lax.dot_general", fn=_dg((((1,), (0,)), ((), ()))), inputs=[("B", 4), (4, 3)],
          input_dtypes=[np.bool_, np.bool_])
-testcase(F, "matmul_empty_contraction", "lax.dot_general", fn=jnp.matmul, inputs=[("B", 0), (0, 3)])
+testcase(F, "matmul_empty_contraction", "lax.dot_general", fn=lax.dot, inputs=[("B", 0), (0, 3)])
