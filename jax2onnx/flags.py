@@ -90,3 +90,8 @@ def optimize_enabled() -> bool:
 def xdist_worker() -> str | None:
     """The pytest-xdist worker id, if any (used to keep report files per worker)."""
     return os.environ.get("PYTEST_XDIST_WORKER") or None
+
+
+def hypothesis_profile() -> str:
+    """``HYPOTHESIS_PROFILE``: which registered Hypothesis profile the test trees load (default ``ci``)."""
+    return os.environ.get("HYPOTHESIS_PROFILE", "").strip() or "ci"

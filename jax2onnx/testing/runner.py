@@ -69,9 +69,16 @@ def convert_case(case: Testcase, variant: str, fn=None, use_onnx_ir=None):
         if not symbolic:
             shape = _bind(shape, {s: _sizes(case, s)[0] for s in case.symbols()})
         specs.append(_spec(shape, dt))
-    model = to_onnx(fn, specs, input_params=case.input_params, opset=case.opset,
-                    enable_double_precision=(variant == "f64"), use_onnx_ir=use_onnx_ir,
-                    model_name=case.name)
+    from ..shadow import case_context
+
+    # shadow compare (when on) uses this case's tolerance and its valid inputs
+    env0 = {s: _sizes(case, s)[0] for s in case.symbols()}
+    seed = zlib.crc32(f"{case.family}/{case.name}".encode())
+    with case_context(f"{case.family}/{case.name}[{variant}]", case.rtol, case.atol,
+                      inputs=lambda: concrete_inputs(case, dtypes, env0, seed)):
+        model = to_onnx(fn, specs, input_params=case.input_params, opset=case.opset,
+                        enable_double_precision=(variant == "f64"), use_onnx_ir=use_onnx_ir,
+                        model_name=case.name)
     return model, fn, dtypes, symbolic
 
 
