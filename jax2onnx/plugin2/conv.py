@@ -156,7 +156,8 @@ def conv_general_dilated(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation
 
 # ---- reduce_window ---------------------------------------------------------------------
 
-def _fill(kind, dtype):
+def _identity(kind, dtype):
+    """The reduction's identity (JAX's padding value) in ``dtype``."""
     dtype = np.dtype(dtype)
     if kind == "sum":
         return np.array(0, dtype)
@@ -164,6 +165,10 @@ def _fill(kind, dtype):
         return np.array(-np.inf if kind == "max" else np.inf, dtype)
     info = np.iinfo(dtype)
     return np.array(info.min if kind == "max" else info.max, dtype)
+
+
+#: dtypes the Max/Min/Add kernels lack, for the window-slices fallback
+_SLICE_WIDEN = {"int16": np.int32, "uint16": np.int32, "bool": np.int32}
 
 
 def _reduce_window(kind):
@@ -174,8 +179,6 @@ def _reduce_window(kind):
                   or tuple(padding[a]) != (0, 0) or base_dilation[a] != 1]
         if not active:
             return x  # every window is a single element
-        if len(active) > 3:
-            raise NotImplementedError(f"reduce_window_{kind} over {len(active)} axes (ONNX pools take at most 3)")
         dtype = np.dtype(aval.dtype)
         rest = [a for a in range(rank) if a not in active]
         win = [window_dimensions[a] for a in active]
@@ -183,23 +186,36 @@ def _reduce_window(kind):
         wdil = [window_dilation[a] for a in active]
         pad = [tuple(padding[a]) for a in active]
         out_act = [out_aval.shape[a] for a in active]
-        if kind == "sum":
-            compute = dtype
+        if len(active) > 3:  # ONNX pools have at most 3 spatial axes
+            use_pool = False
+        elif kind == "sum":
             use_pool = dtype.name in _CONV_DTYPES
         else:
-            # MaxPool kernels: floats and int8/uint8; min is -MaxPool(-x), so it needs a signed float
-            ok = _POOL_DTYPES if kind == "max" else ("float32", "float64", "float16")
-            compute = dtype if dtype.name in ok else np.dtype(np.float64)  # exact for |ints| < 2**53
             use_pool = True
+        if not use_pool:
+            compute = np.dtype(_SLICE_WIDEN.get(dtype.name, dtype))
+            fill_value = _identity(kind, compute)
+        elif kind == "sum":
+            compute, fill_value = dtype, _identity("sum", dtype)
+        else:
+            # MaxPool kernels: floats and int8/uint8; min is -MaxPool(-x), so it needs a signed
+            # float. Integers go through float64 (exact below 2**53) padded with their own
+            # extreme value, so an all-padding window still yields JAX's integer identity.
+            ok = _POOL_DTYPES if kind == "max" else ("float32", "float64", "float16")
+            compute = dtype if dtype.name in ok else np.dtype(np.float64)
+            fill_value = _identity(kind, dtype).astype(compute)
+            if kind == "min":
+                fill_value = -fill_value
         # pools want the windowed axes last; the slice fallback works in place
         perm = rest + active if use_pool else list(range(rank))
         sp = [perm.index(a) for a in active]
         y, dims = _transpose(ctx, x, perm, aval.shape)
         if compute != dtype:
             y = _cast(ctx, y, compute)
-        if kind == "min":
+        negate = kind == "min" and use_pool
+        if negate:
             y = ctx.op("Neg", y)
-        fill = ctx.const(_fill("max" if kind == "min" else kind, compute))
+        fill = ctx.const(fill_value)
         for ax, a in zip(sp, active):
             y, dims = _dilate(ctx, y, dims, ax, base_dilation[a], fill)
         y, dims, pad = _crop_negative(ctx, y, dims, sp, pad)
@@ -217,14 +233,21 @@ def _reduce_window(kind):
                 y = ctx.op("Conv", y, ones, strides=strides, pads=pads, dilations=wdil)
             else:
                 y = ctx.op("MaxPool", y, kernel_shape=win, strides=strides, pads=pads, dilations=wdil)
+                if compute == dtype and np.issubdtype(compute, np.floating):
+                    # ORT's MaxPool starts from the lowest finite value, so a window of -inf
+                    # only (padding, dilation holes or real -inf) comes out finite; map it back
+                    # (a window whose true maximum is exactly that lowest value reads -inf)
+                    lowest = ctx.const(np.array(np.finfo(compute).min, compute))
+                    y = ctx.op("Where", ctx.op("Equal", y, lowest), ctx.const(np.array(-np.inf, compute)), y)
             y = ctx.op("Reshape", y, ctx.shape([out_aval.shape[a] for a in rest] + out_act))
         else:
             y, dims = _pad(ctx, y, dims, sp, pad, fill)
             parts = _window_slices(ctx, y, sp, win, strides, wdil, out_act)
+            fold = {"sum": "Add", "max": "Max", "min": "Min"}[kind]
             y = parts[0]
             for part in parts[1:]:
-                y = ctx.op("Add", y, part)
-        if kind == "min":
+                y = ctx.op(fold, y, part)
+        if negate:
             y = ctx.op("Neg", y)
         if compute != dtype:
             y = _cast(ctx, y, dtype)

@@ -155,13 +155,18 @@ def conv_general_dilated(ctx, eqn):
 
 # ---- reduce_window ---------------------------------------------------------------------
 
-def _pad_value(kind, dtype):
+def _neutral(kind, dtype):
+    """JAX's padding value for the reduction (its identity) in ``dtype``."""
     dtype = np.dtype(dtype)
     if kind == "sum":
         return np.array(0, dtype)
     if np.issubdtype(dtype, np.floating):
-        return np.array(-np.inf, dtype)  # max, and min after negation
-    return np.array(np.iinfo(dtype).min, dtype)
+        return np.array(-np.inf if kind == "max" else np.inf, dtype)
+    return np.array(np.iinfo(dtype).min if kind == "max" else np.iinfo(dtype).max, dtype)
+
+
+#: dtypes without Max/Min/Add kernels in ORT, for the strided-slices path
+_FOLD_WIDER = {"int16": np.int32, "uint16": np.int32, "bool": np.int32}
 
 
 def _window_reducer(kind):
@@ -178,14 +183,21 @@ def _window_reducer(kind):
         if not active:
             ctx.node("Identity", [x], [out])  # windows of one element
             return
-        if len(active) > 3:
-            raise NotImplementedError(f"reduce_window_{kind} over {len(active)} axes (ONNX pools take at most 3)")
         dtype = np.dtype(aval.dtype)
-        if kind == "sum":
-            work, pooled = dtype, dtype.name in _CONV_OK
+        pooled = len(active) <= 3 and (kind != "sum" or dtype.name in _CONV_OK)  # pools: <= 3 axes
+        if not pooled:
+            work = np.dtype(_FOLD_WIDER.get(dtype.name, dtype))
+            pad_value = _neutral(kind, work)
+        elif kind == "sum":
+            work, pad_value = dtype, _neutral(kind, dtype)
         else:
-            allowed = _MAXPOOL_OK if kind == "max" else ("float32", "float64", "float16")  # min negates
-            work, pooled = (dtype if dtype.name in allowed else np.dtype(np.float64)), True
+            # min = -MaxPool(-x) needs a signed float; integers run in float64 (exact below
+            # 2**53), padded with the integer's own extreme so empty windows stay JAX's identity
+            allowed = _MAXPOOL_OK if kind == "max" else ("float32", "float64", "float16")
+            work = dtype if dtype.name in allowed else np.dtype(np.float64)
+            pad_value = _neutral(kind, dtype).astype(work)
+            if kind == "min":
+                pad_value = -pad_value
         rest = [a for a in range(rank) if a not in active]
         order = rest + active if pooled else list(range(rank))
         axes = [order.index(a) for a in active]
@@ -196,9 +208,10 @@ def _window_reducer(kind):
         y, dims = _permute(ctx, x, order, aval.shape)
         if work != dtype:
             y = ctx.node1("Cast", [y], to=onnx_elem_type(work))
-        if kind == "min":
+        negate = kind == "min" and pooled
+        if negate:
             y = ctx.node1("Neg", [y])
-        fill = ctx.const(_pad_value(kind, work))
+        fill = ctx.const(pad_value)
         for ax, a in zip(axes, active):
             y, dims = _interleave(ctx, y, dims, ax, bd[a], fill)
         y, dims, pairs = _drop_negative(ctx, y, dims, axes, [pad[a] for a in active])
@@ -215,14 +228,21 @@ def _window_reducer(kind):
                 y = ctx.node1("Conv", [y, kernel], strides=strides, pads=pads, dilations=wdil)
             else:
                 y = ctx.node1("MaxPool", [y], kernel_shape=win, strides=strides, pads=pads, dilations=wdil)
+                if work == dtype and np.issubdtype(work, np.floating):
+                    # ORT's MaxPool accumulates from the lowest finite value: a window holding
+                    # only -inf returns it instead of -inf (so does a true maximum equal to it)
+                    floor = ctx.const(np.array(np.finfo(work).min, work))
+                    y = ctx.node1("Where", [ctx.node1("Equal", [y, floor]),
+                                            ctx.const(np.array(-np.inf, work)), y])
             y = ctx.node1("Reshape", [y, ctx.shape([out_aval.shape[a] for a in rest] + out_win)])
         else:
             y, dims = _explicit_pad(ctx, y, dims, axes, pairs, fill)
             views = _strided_windows(ctx, y, axes, win, strides, wdil, out_win)
+            fold = {"sum": "Add", "max": "Max", "min": "Min"}[kind]
             y = views[0]
             for v in views[1:]:
-                y = ctx.node1("Add", [y, v])
-        if kind == "min":
+                y = ctx.node1(fold, [y, v])
+        if negate:
             y = ctx.node1("Neg", [y])
         if work != dtype:
             y = ctx.node1("Cast", [y], to=onnx_elem_type(dtype))

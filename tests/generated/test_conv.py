@@ -316,6 +316,46 @@ def test_sum_pool_negative_padding__static():
     run_case(FAMILY, 'sum_pool_negative_padding', 'static')
 
 
+def test_max_pool_padding_only_windows__dynamic():
+    run_case(FAMILY, 'max_pool_padding_only_windows', 'dynamic')
+
+
+def test_max_pool_padding_only_windows__static():
+    run_case(FAMILY, 'max_pool_padding_only_windows', 'static')
+
+
+def test_max_pool_padding_only_windows__f64():
+    run_case(FAMILY, 'max_pool_padding_only_windows', 'f64')
+
+
+def test_min_pool_neg_inf_inputs__dynamic():
+    run_case(FAMILY, 'min_pool_neg_inf_inputs', 'dynamic')
+
+
+def test_min_pool_neg_inf_inputs__static():
+    run_case(FAMILY, 'min_pool_neg_inf_inputs', 'static')
+
+
+def test_max_pool_int32_padding_only_windows__dynamic():
+    run_case(FAMILY, 'max_pool_int32_padding_only_windows', 'dynamic')
+
+
+def test_max_pool_int32_padding_only_windows__static():
+    run_case(FAMILY, 'max_pool_int32_padding_only_windows', 'static')
+
+
+def test_max_pool_4_axes__dynamic():
+    run_case(FAMILY, 'max_pool_4_axes', 'dynamic')
+
+
+def test_max_pool_4_axes__static():
+    run_case(FAMILY, 'max_pool_4_axes', 'static')
+
+
+def test_max_pool_4_axes__f64():
+    run_case(FAMILY, 'max_pool_4_axes', 'f64')
+
+
 def test_reduce_window_mul__dynamic():
     run_case(FAMILY, 'reduce_window_mul', 'dynamic')
 

@@ -107,6 +107,18 @@ testcase(F, "sum_pool_int32_dilated", "lax.reduce_window_sum",
                   window_dilation=(2, 1)), inputs=[("B", 6)], input_dtypes=[np.int32], input_gen=_ints(-50, 50))
 testcase(F, "sum_pool_negative_padding", "lax.reduce_window_sum",
          fn=_pool(0.0, lax.add, (1, 2), (1, 1), ((0, 0), (-1, 1))), inputs=[("B", 6)], rtol=1e-5)
+testcase(F, "max_pool_padding_only_windows", "lax.reduce_window_max",
+         fn=_pool(-jnp.inf, lax.max, (1, 2, 1), (1, 2, 2), ((1, 1), (1, 2), (2, 2)), base_dilation=(1, 2, 1)),
+         inputs=[("B", 3, 4)], f64=True)
+testcase(F, "min_pool_neg_inf_inputs", "lax.reduce_window_min",
+         fn=_pool(jnp.inf, lax.min, (1, 2), (1, 1), "VALID"), inputs=[("B", 6)],
+         input_gen=lambda rng, s, d: [np.array([np.inf, 1.0, -2.0, -np.inf])[rng.integers(0, 4, s[0])].astype(d[0])])
+testcase(F, "max_pool_int32_padding_only_windows", "lax.reduce_window_max",
+         fn=_pool(np.iinfo(np.int32).min, lax.max, (1, 1), (1, 1), ((0, 0), (2, 1))), inputs=[("B", 3)],
+         input_dtypes=[np.int32])
+testcase(F, "max_pool_4_axes", "lax.reduce_window_max",
+         fn=_pool(-jnp.inf, lax.max, (2, 2, 1, 2), (1, 1, 2, 1), ((0, 0), (1, 0), (0, 1), (0, 0))),
+         inputs=[("B", 3, 4, 3)], f64=True, forbid_ops=("MaxPool",))
 
 # generic reduce_window (computation other than the add/max/min monoids)
 testcase(F, "reduce_window_mul", RW, fn=_pool(1.0, lax.mul, (1, 2), (1, 1), ((0, 0), (1, 0))),
