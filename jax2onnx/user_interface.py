@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 import time
 from typing import Any, Sequence
@@ -133,25 +134,53 @@ def _dump(model) -> None:
     log.info("wrote IR dump to %s", out)
 
 
+#: ``external_data=None`` puts weights into a ``.data`` file above this size
+#: (protobuf cannot hold more than 2 GiB; keep headroom for the graph itself)
+EXTERNAL_DATA_AUTO_BYTES = 2**31 - 2**27
+
+
+def _weight_bytes(model) -> int:
+    if hasattr(model, "SerializeToString"):
+        return sum(t.ByteSize() for t in model.graph.initializer)
+    from .converter2.serialize import initializer_bytes
+
+    return initializer_bytes(model)
+
+
 def _write_file(model, path: str, external_data: bool | None) -> str:
-    """Write atomically: into a temp file beside ``path``, then rename over it."""
+    """Write atomically: into a temp dir beside ``path``, then rename over it.
+
+    With external data the weights go to ``<name>.onnx.data`` beside the model
+    (relative location); both files are written completely first, then renamed
+    into place (data file, then model), so a failure leaves no partial output.
+    """
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".jax2onnx-", suffix=".onnx.tmp", dir=directory)
-    os.close(fd)
+    base = os.path.basename(path)
+    if external_data is None:
+        external_data = _weight_bytes(model) > EXTERNAL_DATA_AUTO_BYTES
+    data_name = base + ".data" if external_data else None
+    tmpdir = tempfile.mkdtemp(prefix=".jax2onnx-", dir=directory)
+    tmp = os.path.join(tmpdir, base)
     try:
         if hasattr(model, "SerializeToString"):
             import onnx
 
-            onnx.save_model(model, tmp)
+            if data_name:
+                onnx.save_model(model, tmp, save_as_external_data=True, all_tensors_to_one_file=True,
+                                location=data_name, size_threshold=1024)
+            else:
+                onnx.save_model(model, tmp)
         else:
             from .converter2.serialize import save
 
-            save(model, tmp)
+            save(model, tmp, external_data=data_name)
+        if data_name:
+            os.replace(os.path.join(tmpdir, data_name), os.path.join(directory, data_name))
         os.replace(tmp, path)
     except BaseException as e:
-        if os.path.exists(tmp):
-            os.remove(tmp)
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         raise ConversionError("save", f"writing {path!r} failed: {type(e).__name__}: {e}") from e
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
     return path

@@ -1,0 +1,249 @@
+"""The benchmark models: defined here, random weights, symbolic batch ``"B"``.
+
+Each entry of :data:`MODELS` builds ``(callable, input_specs, make_inputs)``:
+``input_specs`` is what ``to_onnx`` gets (shape tuples with ``"B"``, or
+``jax.ShapeDtypeStruct``-like ``(shape, dtype)`` pairs), and ``make_inputs(b, seed)``
+returns concrete numpy inputs for batch ``b``.
+
+Models (sizes chosen to match the issue):
+
+* ``mlp``     — the README MLP (Linear → BatchNorm → Dropout → gelu → Linear).
+* ``cnn``     — a small CNN on 32×32×3 (two Conv + pooling, a Linear head).
+* ``vit_s16`` — a ViT-S/16-like encoder (224×224×3, dim 384, depth 12, 6 heads; ≈22 M params).
+* ``gpt2``    — a GPT-2-small-like decoder (12 layers, d=768, 12 heads, vocab 50257,
+  context 128, int32 tokens, tied embeddings; ≈124 M params).
+* ``physics`` — a scan-based stepper: 64 symplectic-Euler steps of particles in a
+  learned force field (``lax.scan``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["MODELS", "ModelEntry", "weight_bytes"]
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """How to build one benchmark model."""
+
+    name: str
+    build: Callable  # () -> (callable, input_specs, make_inputs)
+    description: str
+
+
+def weight_bytes(model) -> int:
+    """Bytes of all arrays held by an ``nnx.Module`` (0 for plain functions)."""
+    from flax import nnx
+
+    if not isinstance(model, nnx.Module):
+        return 0
+    import jax
+
+    leaves = jax.tree_util.tree_leaves(nnx.state(model, nnx.Param, nnx.BatchStat))
+    return int(sum(np.asarray(x).nbytes for x in leaves))
+
+
+# ---------------------------------------------------------------------------- MLP
+def _build_mlp():
+    from flax import nnx
+
+    class MLP(nnx.Module):
+        def __init__(self, din, dmid, dout, *, rngs):
+            self.linear1 = nnx.Linear(din, dmid, rngs=rngs)
+            self.dropout = nnx.Dropout(rate=0.1, rngs=rngs)
+            self.bn = nnx.BatchNorm(dmid, rngs=rngs)
+            self.linear2 = nnx.Linear(dmid, dout, rngs=rngs)
+
+        def __call__(self, x):
+            x = nnx.gelu(self.dropout(self.bn(self.linear1(x))))
+            return self.linear2(x)
+
+    model = MLP(din=30, dmid=20, dout=10, rngs=nnx.Rngs(0))
+
+    def make_inputs(b, seed=0):
+        return [np.random.default_rng(seed).standard_normal((b, 30)).astype(np.float32)]
+
+    return model, [("B", 30)], make_inputs
+
+
+# ---------------------------------------------------------------------------- CNN
+def _build_cnn():
+    from flax import nnx
+
+    class CNN(nnx.Module):
+        def __init__(self, *, rngs):
+            self.conv1 = nnx.Conv(3, 16, kernel_size=(3, 3), rngs=rngs)
+            self.conv2 = nnx.Conv(16, 32, kernel_size=(3, 3), rngs=rngs)
+            self.head = nnx.Linear(8 * 8 * 32, 10, rngs=rngs)
+
+        def __call__(self, x):
+            x = nnx.max_pool(nnx.relu(self.conv1(x)), window_shape=(2, 2), strides=(2, 2))
+            x = nnx.avg_pool(nnx.relu(self.conv2(x)), window_shape=(2, 2), strides=(2, 2))
+            return self.head(x.reshape(x.shape[0], -1))
+
+    model = CNN(rngs=nnx.Rngs(0))
+
+    def make_inputs(b, seed=0):
+        return [np.random.default_rng(seed).standard_normal((b, 32, 32, 3)).astype(np.float32)]
+
+    return model, [("B", 32, 32, 3)], make_inputs
+
+
+# ---------------------------------------------------------------------------- transformer bits
+def _block_classes():
+    from flax import nnx
+
+    class MLPBlock(nnx.Module):
+        def __init__(self, dim, hidden, *, rngs):
+            self.fc1 = nnx.Linear(dim, hidden, rngs=rngs)
+            self.fc2 = nnx.Linear(hidden, dim, rngs=rngs)
+
+        def __call__(self, x):
+            return self.fc2(nnx.gelu(self.fc1(x)))
+
+    class Block(nnx.Module):
+        """Pre-norm transformer block (attention + MLP), optional causal mask."""
+
+        def __init__(self, dim, heads, *, rngs):
+            self.ln1 = nnx.LayerNorm(dim, rngs=rngs)
+            self.attn = nnx.MultiHeadAttention(
+                num_heads=heads, in_features=dim, decode=False, deterministic=True, rngs=rngs
+            )
+            self.ln2 = nnx.LayerNorm(dim, rngs=rngs)
+            self.mlp = MLPBlock(dim, 4 * dim, rngs=rngs)
+
+        def __call__(self, x, mask=None):
+            x = x + self.attn(self.ln1(x), mask=mask)
+            return x + self.mlp(self.ln2(x))
+
+    return Block
+
+
+def _build_vit():
+    import jax.numpy as jnp
+    from flax import nnx
+
+    Block = _block_classes()
+    dim, depth, heads, patch, size = 384, 12, 6, 16, 224
+    n_patches = (size // patch) ** 2
+
+    class ViT(nnx.Module):
+        def __init__(self, *, rngs):
+            self.patch = nnx.Conv(3, dim, kernel_size=(patch, patch), strides=(patch, patch),
+                                  padding="VALID", rngs=rngs)
+            self.cls = nnx.Param(jax_normal(rngs, (1, 1, dim)))
+            self.pos = nnx.Param(jax_normal(rngs, (1, n_patches + 1, dim)))
+            self.blocks = nnx.List([Block(dim, heads, rngs=rngs) for _ in range(depth)])
+            self.norm = nnx.LayerNorm(dim, rngs=rngs)
+            self.head = nnx.Linear(dim, 1000, rngs=rngs)
+
+        def __call__(self, x):
+            x = self.patch(x)  # (B, 14, 14, dim)
+            b = x.shape[0]
+            x = x.reshape(b, n_patches, dim)
+            cls = jnp.broadcast_to(self.cls[...], (b, 1, dim))
+            x = jnp.concatenate([cls, x], axis=1) + self.pos[...]
+            for blk in self.blocks:
+                x = blk(x)
+            return self.head(self.norm(x[:, 0]))
+
+    model = ViT(rngs=nnx.Rngs(0))
+
+    def make_inputs(b, seed=0):
+        return [np.random.default_rng(seed).standard_normal((b, size, size, 3)).astype(np.float32)]
+
+    return model, [("B", size, size, 3)], make_inputs
+
+
+def jax_normal(rngs, shape, scale=0.02):
+    import jax
+
+    return scale * jax.random.normal(rngs.params(), shape)
+
+
+def _build_gpt2():
+    import jax
+    import jax.numpy as jnp
+    from flax import nnx
+
+    Block = _block_classes()
+    vocab, ctx, dim, depth, heads = 50257, 128, 768, 12, 12
+
+    class GPT2(nnx.Module):
+        def __init__(self, *, rngs):
+            self.wte = nnx.Embed(vocab, dim, rngs=rngs)
+            self.wpe = nnx.Embed(ctx, dim, rngs=rngs)
+            self.blocks = nnx.List([Block(dim, heads, rngs=rngs) for _ in range(depth)])
+            self.ln_f = nnx.LayerNorm(dim, rngs=rngs)
+
+        def __call__(self, tokens):
+            x = self.wte(tokens) + self.wpe(jnp.arange(ctx, dtype=jnp.int32))[None]
+            mask = jnp.tril(jnp.ones((ctx, ctx), dtype=bool))[None, None]
+            for blk in self.blocks:
+                x = blk(x, mask=mask)
+            return self.wte.attend(self.ln_f(x))  # tied LM head
+
+    model = GPT2(rngs=nnx.Rngs(0))
+
+    def make_inputs(b, seed=0):
+        return [np.random.default_rng(seed).integers(0, vocab, (b, ctx)).astype(np.int32)]
+
+    return model, [jax.ShapeDtypeStruct((_sym("B"), ctx), jnp.int32)], make_inputs
+
+
+def _sym(name: str):
+    """A symbolic dimension for ``jax.ShapeDtypeStruct`` specs (int32 token input)."""
+    from jax import export
+
+    return export.symbolic_shape(name)[0]
+
+
+# ---------------------------------------------------------------------------- physics
+def _build_physics():
+    import jax
+    import jax.numpy as jnp
+    from flax import nnx
+
+    n, steps, dt = 32, 64, 0.01
+
+    class Stepper(nnx.Module):
+        """Particles (positions, velocities) pushed by a small learned force field."""
+
+        def __init__(self, *, rngs):
+            self.f1 = nnx.Linear(2 * n, 64, rngs=rngs)
+            self.f2 = nnx.Linear(64, n, rngs=rngs)
+            self.damping = nnx.Param(jnp.full((n,), 0.1))
+
+        def __call__(self, state):
+            def step(carry, _):
+                q, p = carry
+                force = self.f2(jnp.tanh(self.f1(jnp.concatenate([q, p], axis=-1)))) - q
+                p = p + dt * (force - self.damping[...] * p)
+                q = q + dt * p
+                return (q, p), jnp.sum(p * p, axis=-1)
+
+            (q, p), energy = jax.lax.scan(step, tuple(jnp.split(state, 2, axis=-1)), None, length=steps)
+            return jnp.concatenate([q, p], axis=-1), energy
+
+    model = Stepper(rngs=nnx.Rngs(0))
+
+    def make_inputs(b, seed=0):
+        return [np.random.default_rng(seed).standard_normal((b, 2 * n)).astype(np.float32)]
+
+    return model, [("B", 2 * n)], make_inputs
+
+
+MODELS: dict[str, ModelEntry] = {
+    e.name: e
+    for e in [
+        ModelEntry("mlp", _build_mlp, "README MLP (30→20→10, BatchNorm, Dropout, gelu)"),
+        ModelEntry("cnn", _build_cnn, "small CNN, 32×32×3, 2 conv + pool, linear head"),
+        ModelEntry("vit_s16", _build_vit, "ViT-S/16-like, 224×224×3, d=384, 12 blocks, 6 heads"),
+        ModelEntry("gpt2", _build_gpt2, "GPT-2-small-like, 12 layers, d=768, 12 heads, vocab 50257, ctx 128"),
+        ModelEntry("physics", _build_physics, "lax.scan stepper, 64 steps, 32 particles, learned force"),
+    ]
+}
