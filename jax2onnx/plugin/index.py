@@ -11,10 +11,12 @@ from __future__ import annotations
 _FAMILIES: dict[str, tuple[str, ...]] = {
     "elementwise": (
         "add", "sub", "mul", "div", "neg", "max", "min", "abs", "sign", "floor", "ceil",
-        "round", "exp", "exp2", "log", "log1p", "expm1", "sqrt", "rsqrt", "cbrt", "square",
-        "tanh", "logistic", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
-        "asinh", "acosh", "atanh", "atan2", "erf", "erfc", "erf_inv", "lgamma", "digamma",
-        "pow", "integer_pow", "rem", "clamp", "nextafter", "is_finite", "add_any",
+        "round", "exp", "exp2", "log", "sqrt", "rsqrt", "cbrt", "square", "tanh", "logistic",
+        "sin", "cos", "pow", "integer_pow", "rem", "clamp", "nextafter", "is_finite", "add_any",
+    ),
+    "elementwise_special": (
+        "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "atan2",
+        "log1p", "expm1", "erf", "erfc", "erf_inv", "lgamma", "digamma",
     ),
     "logic": (
         "and", "or", "not", "xor", "shift_left", "shift_right_logical",
@@ -25,10 +27,9 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "reshape", "broadcast_in_dim", "squeeze", "expand_dims", "transpose", "rev", "pad",
         "concatenate", "split", "iota", "copy", "copy_p", "stop_gradient", "dim_as_value",
     ),
-    "indexing": (
-        "slice", "dynamic_slice", "dynamic_update_slice", "gather", "scatter",
-        "scatter-add", "scatter-mul", "scatter-min", "scatter-max",
-    ),
+    "indexing": ("slice", "dynamic_slice", "dynamic_update_slice"),
+    "gather": ("gather",),
+    "scatter": ("scatter", "scatter-add", "scatter-sub", "scatter-mul", "scatter-min", "scatter-max"),
     "reductions": (
         "reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_and", "reduce_or",
         "reduce_xor", "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin",

@@ -1,60 +1,225 @@
-"""Elementwise math for the onnx_ir pipeline: a table of 1:1 ops plus a few rewrites."""
+"""Elementwise math for the onnx_ir pipeline: a table of 1:1 ops plus small rewrites.
+
+ORT kernel gaps are handled by computing in a wider dtype and casting back:
+bfloat16 → float32 everywhere; Max/Min have no int16/uint16 kernels; Neg has no
+unsigned kernels; Where has no bool/int16/uint16/uint64 kernels. The special
+functions (erf family, gamma family, inverse trig/hyperbolic with their float64
+fallbacks) live in ``elementwise_special.py``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..converter2.context import ir_dtype
 from ..plugin.registry import register
 
 PIPELINE = "onnx_ir"
 
-#: JAX primitive -> ONNX op with the same semantics (inputs in the same order)
+_FLOATS = {"float16", "float32", "float64"}
+_INTS = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
+#: dtypes ORT has kernels for, per op (probed on onnxruntime's CPU provider)
+_SUPPORTED = {
+    "arith": _FLOATS | _INTS,
+    "Max": _FLOATS | {"int8", "int32", "int64", "uint8", "uint32", "uint64"},
+    "Neg": _FLOATS | {"int8", "int16", "int32", "int64"},
+    "Where": _FLOATS | {"int8", "int32", "int64", "uint8", "uint32"},
+    "float": _FLOATS,
+}
+#: the wider dtype an unsupported dtype is computed in (the result is cast back)
+_WIDER = {"bfloat16": np.float32, "int16": np.int32, "uint16": np.int32, "bool": np.uint8,
+          "uint64": np.int64}
+
+
+def _dt(aval) -> np.dtype:
+    return np.dtype(aval.dtype)
+
+
+def _compute_dtype(dtype: np.dtype, kind: str) -> np.dtype:
+    return dtype if dtype.name in _SUPPORTED[kind] else np.dtype(_WIDER.get(dtype.name, np.float32))
+
+
+def cast(ctx, x, dtype):
+    """One ``Cast`` node to ``dtype``."""
+    return ctx.op("Cast", x, to=ir_dtype(dtype))
+
+
+def computed_in(ctx, kind: str, fn, *xs, dtype=None):
+    """Run ``fn(*xs)`` in a dtype ORT supports for ``kind``; cast the result back."""
+    dtype = np.dtype(dtype or ctx.in_avals[0].dtype)
+    comp = _compute_dtype(dtype, kind)
+    if comp == dtype:
+        return fn(*xs)
+    return cast(ctx, fn(*(cast(ctx, x, comp) for x in xs)), dtype)
+
+
+def where(ctx, cond, a, b, dtype):
+    """``Where`` for any dtype (ORT lacks bool/int16/uint16/uint64 kernels)."""
+    return computed_in(ctx, "Where", lambda p, q: ctx.op("Where", cond, p, q), a, b, dtype=dtype)
+
+
+def const(ctx, value, dtype):
+    return ctx.const(np.asarray(value).astype(dtype))
+
+
+# ---- table: 1:1 ops -----------------------------------------------------------------
+#: primitive -> (ONNX op, dtype support kind)
 ONE_TO_ONE = {
-    "add_any": "Add",  # gradient accumulation (jax.grad)
-    "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "neg": "Neg", "max": "Max", "min": "Min",
-    "abs": "Abs", "sign": "Sign", "floor": "Floor", "ceil": "Ceil",
-    "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "tanh": "Tanh", "logistic": "Sigmoid",
-    "sin": "Sin", "cos": "Cos", "tan": "Tan", "asin": "Asin", "acos": "Acos", "atan": "Atan",
-    "sinh": "Sinh", "cosh": "Cosh", "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh",
-    "erf": "Erf", "pow": "Pow",
+    "add_any": ("Add", "arith"),  # gradient accumulation (jax.grad)
+    "add": ("Add", "arith"), "sub": ("Sub", "arith"), "mul": ("Mul", "arith"),
+    "max": ("Max", "Max"), "min": ("Min", "Max"),
+    "abs": ("Abs", "arith"), "sign": ("Sign", "arith"),
+    "floor": ("Floor", "float"), "ceil": ("Ceil", "float"), "exp": ("Exp", "float"),
+    "log": ("Log", "float"), "sqrt": ("Sqrt", "float"), "tanh": ("Tanh", "float"),
+    "logistic": ("Sigmoid", "float"), "sin": ("Sin", "float"), "cos": ("Cos", "float"),
 }
 
 
-def _one_to_one(op_type: str):
+def _one_to_one(op_type: str, kind: str):
     def lower(ctx, *xs, **_):
-        return ctx.op(op_type, *xs)
+        return computed_in(ctx, kind, lambda *ys: ctx.op(op_type, *ys), *xs)
 
     lower.__name__ = f"lower_{op_type.lower()}"
     return lower
 
 
-for _prim, _op in ONE_TO_ONE.items():
-    register(PIPELINE, _prim)(_one_to_one(_op))
+for _prim, (_op, _kind) in ONE_TO_ONE.items():
+    register(PIPELINE, _prim)(_one_to_one(_op, _kind))
 
 
-def _scalar(ctx, value, aval):
-    return ctx.const(np.asarray(value, dtype=aval.dtype))
+# ---- small rewrites --------------------------------------------------------------------
+@register(PIPELINE, "neg")
+def neg(ctx, x, **_):
+    dtype = _dt(ctx.in_avals[0])
+    if dtype.kind == "u":  # no unsigned Neg kernel: 0 - x wraps exactly like JAX
+        return ctx.op("Sub", const(ctx, 0, dtype), x)
+    return computed_in(ctx, "Neg", lambda y: ctx.op("Neg", y), x)
+
+
+@register(PIPELINE, "div")
+def div(ctx, x, y, **_):
+    """Float division, or integer division truncating toward zero.
+
+    XLA defines integer ``x / 0`` as -1 (all ones when unsigned); ORT would trap,
+    so the divisor is made safe and the result patched.
+    """
+    dtype = _dt(ctx.in_avals[0])
+    if dtype.kind not in "iu":
+        return computed_in(ctx, "arith", lambda a, b: ctx.op("Div", a, b), x, y)
+    is_zero = ctx.op("Equal", y, const(ctx, 0, dtype))
+    safe = where(ctx, is_zero, const(ctx, 1, dtype), y, dtype)
+    return where(ctx, is_zero, const(ctx, -1, dtype), ctx.op("Div", x, safe), dtype)
+
+
+@register(PIPELINE, "rem")
+def rem(ctx, x, y, **_):
+    """C ``fmod`` semantics (sign of the dividend): ONNX ``Mod(fmod=1)``.
+
+    Integers: XLA defines ``x % 0 = x``; ORT would trap on 0 (and on INT_MIN % -1),
+    so 0 and -1 divisors are replaced by 1 (``x % -1 == x % 1 == 0``).
+    """
+    dtype = _dt(ctx.in_avals[0])
+    if dtype.kind not in "iu":
+        return computed_in(ctx, "float", lambda a, b: ctx.op("Mod", a, b, fmod=1), x, y)
+    is_zero = ctx.op("Equal", y, const(ctx, 0, dtype))
+    bad = is_zero if dtype.kind == "u" else ctx.op("Or", is_zero, ctx.op("Equal", y, const(ctx, -1, dtype)))
+    safe = where(ctx, bad, const(ctx, 1, dtype), y, dtype)
+    return where(ctx, is_zero, x, ctx.op("Mod", x, safe, fmod=1), dtype)
+
+
+@register(PIPELINE, "clamp")
+def clamp(ctx, lo, x, hi, **_):
+    """``clamp(lo, x, hi)``; Max/Min (not Clip: JAX allows array bounds). NaN propagates."""
+    dtype = _dt(ctx.in_avals[1])
+    return computed_in(ctx, "Max", lambda a, b, c: ctx.op("Min", ctx.op("Max", b, a), c),
+                       lo, x, hi, dtype=dtype)
+
+
+@register(PIPELINE, "is_finite")
+def is_finite(ctx, x, **_):
+    """``x - x == 0`` is False exactly for NaN and ±inf (two nodes, any float dtype)."""
+    dtype = _compute_dtype(_dt(ctx.in_avals[0]), "float")
+    if dtype != _dt(ctx.in_avals[0]):
+        x = cast(ctx, x, dtype)
+    return ctx.op("Equal", ctx.op("Sub", x, x), const(ctx, 0, dtype))
+
+
+@register(PIPELINE, "square")
+def square(ctx, x, **_):
+    return computed_in(ctx, "arith", lambda y: ctx.op("Mul", y, y), x)
 
 
 @register(PIPELINE, "rsqrt")
 def rsqrt(ctx, x, **_):
-    return ctx.op("Reciprocal", ctx.op("Sqrt", x))
+    return computed_in(ctx, "float", lambda y: ctx.op("Reciprocal", ctx.op("Sqrt", y)), x)
+
+
+@register(PIPELINE, "exp2")
+def exp2(ctx, x, **_):
+    """``Pow(2, x)``: exact at integers, unlike ``Exp(x * ln 2)``."""
+    dtype = _compute_dtype(_dt(ctx.in_avals[0]), "float")
+    return computed_in(ctx, "float", lambda y: ctx.op("Pow", const(ctx, 2, dtype), y), x)
+
+
+@register(PIPELINE, "cbrt")
+def cbrt(ctx, x, **_):
+    """``sign(x) * |x| ** (1/3)``: Pow alone gives NaN for negative bases."""
+    dtype = _compute_dtype(_dt(ctx.in_avals[0]), "float")
+
+    def body(y):
+        mag = ctx.op("Pow", ctx.op("Abs", y), const(ctx, 1 / 3, dtype))
+        return ctx.op("Mul", ctx.op("Sign", y), mag)
+
+    return computed_in(ctx, "float", body, x)
+
+
+@register(PIPELINE, "round")
+def round_(ctx, x, *, rounding_method=0, **_):
+    """TO_NEAREST_EVEN is ONNX ``Round``; AWAY_FROM_ZERO adds 1 to ``floor(|x|)`` when
+    the (exact) fractional part is >= 0.5, then restores the sign."""
+    dtype = _compute_dtype(_dt(ctx.in_avals[0]), "float")
+    if int(rounding_method) == 1:
+        return computed_in(ctx, "float", lambda y: ctx.op("Round", y), x)
+
+    def away(y):
+        a = ctx.op("Abs", y)
+        f = ctx.op("Floor", a)
+        up = ctx.op("GreaterOrEqual", ctx.op("Sub", a, f), const(ctx, 0.5, dtype))
+        r = ctx.op("Add", f, ctx.op("Cast", up, to=ir_dtype(dtype)))
+        return ctx.op("Where", ctx.op("Less", y, const(ctx, 0, dtype)), ctx.op("Neg", r), r)
+
+    return computed_in(ctx, "float", away, x)
+
+
+@register(PIPELINE, "pow")
+def pow_(ctx, x, y, **_):
+    """``x ** y`` for float ``x`` and float or integer ``y`` (ONNX Pow(T, T1))."""
+    dtype = _dt(ctx.in_avals[0])
+    comp = _compute_dtype(dtype, "float")
+    if comp == dtype:
+        return ctx.op("Pow", x, y)
+    ydt = _dt(ctx.in_avals[1])
+    y = cast(ctx, y, comp) if ydt == dtype else y
+    return cast(ctx, ctx.op("Pow", cast(ctx, x, comp), y), dtype)
 
 
 @register(PIPELINE, "integer_pow")
 def integer_pow(ctx, x, *, y, **_):
-    aval = ctx.in_avals[0]
+    """Exponentiation by squaring (like XLA), ``1 / x**|y|`` for negative ``y``."""
+    dtype = _dt(ctx.in_avals[0])
     if y == 0:
-        return ctx.op("Expand", _scalar(ctx, 1, aval), ctx.shape(aval.shape))
+        return ctx.op("Expand", const(ctx, 1, dtype), ctx.shape(ctx.in_avals[0].shape))
     if y == 1:
-        return ctx.op("Identity", x)
-    if y == 2:
-        return ctx.op("Mul", x, x)
-    if y == -1:
-        return ctx.op("Reciprocal", x)
-    if np.issubdtype(np.dtype(aval.dtype), np.integer):
-        out = x
-        for _ in range(abs(y) - 1):
-            out = ctx.op("Mul", out, x)
-        return out
-    return ctx.op("Pow", x, _scalar(ctx, y, aval))
+        return x
+
+    def body(v):
+        acc, base, n = None, v, abs(y)
+        while n:
+            if n & 1:
+                acc = base if acc is None else ctx.op("Mul", acc, base)
+            n >>= 1
+            if n:
+                base = ctx.op("Mul", base, base)
+        return ctx.op("Reciprocal", acc) if y < 0 else acc
+
+    return computed_in(ctx, "arith", body, x)
