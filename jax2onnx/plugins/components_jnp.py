@@ -53,16 +53,16 @@ def reshape(ctx, eqn):
 
 @register(PIPELINE, "jnp.squeeze")
 def squeeze(ctx, eqn):
-    (x,), outs, (aval,), _ = _io(ctx, eqn)
+    (x,), (aval,) = ctx.inputs(eqn), [v.aval for v in eqn.invars]
     axis = eqn.params["axis"]
     if axis is None:
         axes = [i for i, d in enumerate(aval.shape) if isinstance(d, (int, np.integer)) and d == 1]
     else:
         axes = sorted(a % len(aval.shape) for a in axis)
     if axes:
-        ctx.node("Squeeze", [x, _axes(ctx, axes)], outs)
-    else:
-        ctx.node("Identity", [x], outs)
+        ctx.node("Squeeze", [x, _axes(ctx, axes)], ctx.outputs(eqn))
+    else:  # nothing to squeeze: the output is the input
+        ctx.names[eqn.outvars[0]] = x
 
 
 @register(PIPELINE, "jnp.transpose")
@@ -85,12 +85,13 @@ def tile(ctx, eqn):
 
 @register(PIPELINE, "jnp.split")
 def split(ctx, eqn):
-    (x,), outs, (aval,), oavals = _io(ctx, eqn)
+    (x,), (aval,) = ctx.inputs(eqn), [v.aval for v in eqn.invars]
     ax = eqn.params["axis"] % len(aval.shape)
-    if len(outs) == 1:
-        ctx.node("Identity", [x], outs)
+    if len(eqn.outvars) == 1:  # one piece: the input itself
+        ctx.names[eqn.outvars[0]] = x
         return
-    ctx.node("Split", [x, ctx.shape([a.shape[ax] for a in oavals])], outs, axis=ax)
+    sizes = [v.aval.shape[ax] for v in eqn.outvars]
+    ctx.node("Split", [x, ctx.shape(sizes)], ctx.outputs(eqn), axis=ax)
 
 
 @register(PIPELINE, "jnp.where")

@@ -52,7 +52,7 @@ def _take_fallback(a, idx, *, axis, mode):
         idx = jnp.clip(idx, 0, n - 1)
     idx = jnp.where(idx < 0, idx + n, idx)
     if isinstance(n, int):  # our own Range primitive: converts even where lax.iota does not
-        positions = _ARANGE.bind((), {"start": n, "stop": None, "step": None, "dtype": np.dtype(idx.dtype).name})
+        positions = ARANGE.bind((), {"start": n, "stop": None, "step": None, "dtype": np.dtype(idx.dtype).name})
     else:
         positions = lax.iota(idx.dtype, n)
     onehot = (idx[..., None] == positions).astype(a.dtype)
@@ -297,7 +297,7 @@ def _unpack_arange(start, stop=None, step=None, dtype=None, *, device=None, out_
     return (), {"start": start, "stop": stop, "step": step, "dtype": _dtype_name(dtype)}
 
 
-_ARANGE = declare("jnp.arange", family=FAMILY, targets=[(JNP, "arange")], unpack=_unpack_arange,
+ARANGE = declare("jnp.arange", family=FAMILY, targets=[(JNP, "arange")], unpack=_unpack_arange,
         apply=lambda orig, *, start, stop, step, dtype: orig(start, stop, step, dtype=dtype),
         differentiable=False, nondiff_reason=_STATIC, onnx_ops=("Range",),
         docs="https://docs.jax.dev/en/latest/_autosummary/jax.numpy.arange.html")
