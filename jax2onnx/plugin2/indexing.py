@@ -1,12 +1,17 @@
-"""Slicing and indexing (onnx_ir pipeline)."""
+"""Slicing (onnx_ir pipeline): slice, dynamic_slice, dynamic_update_slice.
+
+Gather lives in ``gather.py`` and scatter in ``scatter.py``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import onnx_ir as ir
 
 from ..plugin.registry import register
 
 PIPELINE = "onnx_ir"
+I64 = ir.DataType.INT64
 
 
 def _i64(ctx, values):
@@ -15,49 +20,63 @@ def _i64(ctx, values):
 
 @register(PIPELINE, "slice")
 def slice_(ctx, x, *, start_indices, limit_indices, strides=None, **_):
+    """Static Slice; limits may be symbolic (built with ctx.shape)."""
     axes = list(range(len(start_indices)))
     steps = list(strides) if strides is not None else [1] * len(axes)
     return ctx.op("Slice", x, _i64(ctx, start_indices), ctx.shape(limit_indices), _i64(ctx, axes), _i64(ctx, steps))
 
 
-def _single_axis_gather(dnums, slice_sizes, operand_shape):
-    """The axis if this gather is ``take`` along one axis (what jnp indexing emits), else None."""
-    if dnums.operand_batching_dims or len(dnums.collapsed_slice_dims) != 1:
-        return None
-    axis = dnums.collapsed_slice_dims[0]
-    if tuple(dnums.start_index_map) != (axis,):
-        return None
-    for i, (s, d) in enumerate(zip(slice_sizes, operand_shape)):
-        if (i == axis and s != 1) or (i != axis and s != d):
-            return None
-    return axis
+def clamped_starts(ctx, starts, upper):
+    """Concat scalar starts into an int64 vector clamped to ``[0, upper]`` (JAX clamps, never wraps)."""
+    parts = [ctx.op("Unsqueeze", ctx.op("Cast", s, to=I64), _i64(ctx, [0])) for s in starts]
+    vec = parts[0] if len(parts) == 1 else ctx.op("Concat", *parts, axis=0)
+    return ctx.op("Max", ctx.op("Min", vec, ctx.shape(upper)), _i64(ctx, [0]))
 
 
-@register(PIPELINE, "gather")
-def gather(ctx, x, indices, *, dimension_numbers, slice_sizes, mode=None, **_):
-    operand, idx_aval = ctx.in_avals
-    axis = _single_axis_gather(dimension_numbers, slice_sizes, operand.shape)
-    if axis is None:
-        raise NotImplementedError(f"gather form not supported yet: {dimension_numbers}")
-    idx = ctx.op("Squeeze", indices, _i64(ctx, [len(idx_aval.shape) - 1]))
-    dim = ctx.op("Cast", ctx.dim(operand.shape[axis]), to=ctx.dtype_of(idx_aval))
-    if "FILL" in str(mode):
-        raise NotImplementedError("gather with mode=FILL_OR_DROP is not supported yet")
-    if "CLIP" in str(mode):
-        zero = ctx.const(np.asarray(0, dtype=idx_aval.dtype))
-        hi = ctx.op("Sub", dim, ctx.const(np.asarray([1], dtype=idx_aval.dtype)))
-        idx = ctx.op("Max", ctx.op("Min", idx, hi), zero)
-    out = ctx.op("Gather", x, idx, axis=axis)
-    # ONNX puts index dims at `axis`; JAX puts the operand's kept dims at offset_dims
-    n_batch = len(idx_aval.shape) - 1
-    onnx_order = [("o", i) for i in range(axis)] + [("b", j) for j in range(n_batch)] + [
-        ("o", i) for i in range(axis, len(operand.shape) - 1)]
-    jax_order, o, b = [], 0, 0
-    for pos in range(len(onnx_order)):
-        if pos in dimension_numbers.offset_dims:
-            jax_order.append(("o", o)); o += 1
-        else:
-            jax_order.append(("b", b)); b += 1
-    if jax_order != onnx_order:
-        out = ctx.op("Transpose", out, perm=[onnx_order.index(t) for t in jax_order])
-    return out
+@register(PIPELINE, "dynamic_slice")
+def dynamic_slice(ctx, x, *starts, slice_sizes, **_):
+    """Slice with runtime starts clamped so the window stays inside the operand."""
+    shape = ctx.in_avals[0].shape
+    rank = len(shape)
+    if rank == 0:
+        return x
+    st = clamped_starts(ctx, starts[:rank], [shape[d] - slice_sizes[d] for d in range(rank)])
+    ends = ctx.op("Add", st, ctx.shape(slice_sizes))
+    return ctx.op("Slice", x, st, ends, _i64(ctx, range(rank)))
+
+
+def window_grid(ctx, starts_vec, sizes, k):
+    """int64 [sizes[0], .., sizes[k-1], k] with start[d] + position along d (ScatterND indices)."""
+    comps = []
+    for d in range(k):
+        r = ctx.op("Range", ctx.const(np.array(0, np.int64)), ctx.scalar_dim(sizes[d]),
+                   ctx.const(np.array(1, np.int64)))
+        s = ctx.op("Gather", starts_vec, ctx.const(np.array(d, np.int64)), axis=0)
+        c = ctx.op("Add", r, s)
+        others = [a for a in range(k) if a != d]
+        if others:
+            c = ctx.op("Unsqueeze", c, _i64(ctx, others))
+            c = ctx.op("Expand", c, ctx.shape([sizes[a] if a != d else 1 for a in range(k)]))
+        comps.append(ctx.op("Unsqueeze", c, _i64(ctx, [k])))
+    return comps[0] if k == 1 else ctx.op("Concat", *comps, axis=-1)
+
+
+@register(PIPELINE, "dynamic_update_slice")
+def dynamic_update_slice(ctx, x, update, *starts, **_):
+    """ScatterND of ``update`` over the clamped window; trailing full dims ride along as slices."""
+    shape, ushape = ctx.in_avals[0].shape, ctx.in_avals[1].shape
+    rank = len(shape)
+    # only the leading dims up to the last partial one need explicit indices
+    k = max([d + 1 for d in range(rank) if not _same(shape[d], ushape[d])], default=0)
+    if k == 0:
+        return update
+    st = clamped_starts(ctx, starts[:k], [shape[d] - ushape[d] for d in range(k)])
+    idx = window_grid(ctx, st, ushape, k)
+    return ctx.op("ScatterND", x, idx, update)
+
+
+def _same(a, b):
+    try:
+        return bool(a == b)
+    except Exception:
+        return False

@@ -1,12 +1,15 @@
-"""Shape manipulation (onnx_ir pipeline): reshape, broadcast, squeeze, transpose, concat."""
+"""Shape manipulation (onnx_ir pipeline): reshape, broadcast, squeeze, transpose, rev,
+pad, concatenate, split, iota, identities and dim_as_value."""
 
 from __future__ import annotations
 
 import numpy as np
+import onnx_ir as ir
 
 from ..plugin.registry import register
 
 PIPELINE = "onnx_ir"
+_INT64_MIN = np.iinfo(np.int64).min
 
 
 def _axes(ctx, axes):
@@ -14,16 +17,28 @@ def _axes(ctx, axes):
 
 
 @register(PIPELINE, "reshape")
-def reshape(ctx, x, *, new_sizes, dimensions=None, **_):
-    if dimensions is not None and tuple(dimensions) != tuple(range(len(ctx.in_avals[0].shape))):
+def reshape(ctx, x, *dyn, new_sizes, dimensions=None, **_):
+    """Reshape (after a Transpose when ``dimensions`` reorders the input)."""
+    in_shape = tuple(ctx.in_avals[0].shape)
+    if dimensions is not None and tuple(dimensions) != tuple(range(len(in_shape))):
         x = ctx.op("Transpose", x, perm=list(dimensions))
-    if tuple(ctx.in_avals[0].shape) == tuple(new_sizes) and dimensions is None:
-        return ctx.op("Identity", x)
-    return ctx.op("Reshape", x, ctx.shape(new_sizes))
+    elif in_shape == tuple(new_sizes):
+        return x
+    # a literal 0 in the shape means "copy the input dim" unless allowzero=1
+    zero = any(not isinstance(d, str) and _is_zero(d) for d in new_sizes)
+    return ctx.op("Reshape", x, ctx.shape(new_sizes), allowzero=1 if zero else None)
+
+
+def _is_zero(d):
+    try:
+        return int(d) == 0
+    except Exception:  # symbolic
+        return False
 
 
 @register(PIPELINE, "broadcast_in_dim")
 def broadcast_in_dim(ctx, x, *dyn, shape, broadcast_dimensions, **_):
+    """Unsqueeze the new axes, then Expand where sizes differ."""
     in_shape = ctx.in_avals[0].shape
     missing = [i for i in range(len(shape)) if i not in broadcast_dimensions]
     if missing:  # broadcast_dimensions is increasing: new axes are plain insertions
@@ -31,15 +46,24 @@ def broadcast_in_dim(ctx, x, *dyn, shape, broadcast_dimensions, **_):
     inter = [1] * len(shape)
     for src, dst in enumerate(broadcast_dimensions):
         inter[dst] = in_shape[src]
-    if tuple(inter) == tuple(shape):
+    if all(_same(a, b) for a, b in zip(inter, shape)):
         return x
     # Expand broadcasts: where x already has the target size, 1 suffices (no runtime dim)
-    target = [1 if a == b else b for a, b in zip(inter, shape)]
+    target = [1 if _same(a, b) else b for a, b in zip(inter, shape)]
     return ctx.op("Expand", x, ctx.shape(target))
+
+
+def _same(a, b):
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
 
 
 @register(PIPELINE, "squeeze")
 def squeeze(ctx, x, *, dimensions, **_):
+    if not dimensions:
+        return x
     return ctx.op("Squeeze", x, _axes(ctx, dimensions))
 
 
@@ -50,11 +74,49 @@ def expand_dims(ctx, x, *, dimensions, **_):
 
 @register(PIPELINE, "transpose")
 def transpose(ctx, x, *, permutation, **_):
+    if tuple(permutation) == tuple(range(len(permutation))):
+        return x
     return ctx.op("Transpose", x, perm=list(permutation))
+
+
+@register(PIPELINE, "rev")
+def rev(ctx, x, *, dimensions, **_):
+    """A Slice with step -1 from the last element: needs no runtime dims."""
+    if not dimensions:
+        return x
+    n = len(dimensions)
+    return ctx.op("Slice", x, _axes(ctx, [-1] * n), _axes(ctx, [_INT64_MIN] * n),
+                  _axes(ctx, dimensions), _axes(ctx, [-1] * n))
+
+
+@register(PIPELINE, "pad")
+def pad(ctx, x, padval, *, padding_config, **_):
+    """lax.pad: interior padding by reshape tricks, then one Pad (negative = crop)."""
+    shape = list(ctx.in_avals[0].shape)
+    rank = len(shape)
+    for axis, (_, _, interior) in enumerate(padding_config):
+        if interior <= 0:
+            continue
+        # [.., n, ..] -> [.., n, 1, ..] -> pad to [.., n, 1+i, ..] -> [.., n*(1+i), ..] -> drop last i
+        x = ctx.op("Unsqueeze", x, _axes(ctx, [axis + 1]))
+        pads = [0] * (2 * (rank + 1))
+        pads[rank + 1 + axis + 1] = interior
+        x = ctx.op("Pad", x, _axes(ctx, pads), padval)
+        merged = shape[:axis] + [shape[axis] * (1 + interior)] + shape[axis + 1:]
+        x = ctx.op("Reshape", x, ctx.shape(merged), allowzero=1)
+        x = ctx.op("Slice", x, _axes(ctx, [0]), _axes(ctx, [-interior]), _axes(ctx, [axis]))
+        shape[axis] = shape[axis] * (1 + interior) - interior
+    lows = [int(lo) for lo, _, _ in padding_config]
+    highs = [int(hi) for _, hi, _ in padding_config]
+    if not any(lows) and not any(highs):
+        return x
+    return ctx.op("Pad", x, _axes(ctx, lows + highs), padval)
 
 
 @register(PIPELINE, "concatenate")
 def concatenate(ctx, *xs, dimension, **_):
+    if len(xs) == 1:
+        return xs[0]
     return ctx.op("Concat", *xs, axis=int(dimension))
 
 
@@ -66,4 +128,30 @@ def identity(ctx, x, **_):
 @register(PIPELINE, "split")
 def split(ctx, x, *, sizes, axis, **_):
     # lax.split (e.g. the transpose of concatenate under jax.grad); sizes may be symbolic
+    if len(sizes) == 1:
+        return (x,)
     return ctx.op("Split", x, ctx.shape(sizes), axis=int(axis), num_outputs=len(sizes))
+
+
+@register(PIPELINE, "iota")
+def iota(ctx, *dyn, dtype, shape, dimension, **_):
+    """Range in int64 (ORT's Range lacks most dtypes), Cast, then broadcast to ``shape``."""
+    n = shape[dimension]
+    r = ctx.op("Range", ctx.const(np.array(0, np.int64)), ctx.scalar_dim(n),
+               ctx.const(np.array(1, np.int64)))
+    if np.dtype(dtype) != np.int64:
+        r = ctx.op("Cast", r, to=ir.DataType.from_numpy(np.dtype(dtype)))
+    rank = len(shape)
+    if rank == 1:
+        return r
+    others = [i for i in range(rank) if i != dimension]
+    r = ctx.op("Unsqueeze", r, _axes(ctx, others))
+    if all(_same(shape[i], 1) for i in others):
+        return r
+    return ctx.op("Expand", r, ctx.shape([1 if i == dimension else d for i, d in enumerate(shape)]))
+
+
+@register(PIPELINE, "dim_as_value")
+def dim_as_value(ctx, *, dim, **_):
+    """A symbolic dimension used as a number (``x.shape[0] * 2.0``)."""
+    return ctx.scalar_dim(dim, dtype=ctx.out_avals[0].dtype)

@@ -1,8 +1,12 @@
-"""Slicing and indexing (legacy pipeline)."""
+"""Slicing (legacy pipeline): slice, dynamic_slice, dynamic_update_slice.
+
+Gather is in ``gather.py``, scatter in ``scatter.py``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from onnx import TensorProto
 
 from ..plugin.registry import register
 
@@ -11,6 +15,13 @@ PIPELINE = "legacy"
 
 def _i64(ctx, values):
     return ctx.const(np.asarray(list(values), dtype=np.int64))
+
+
+def _eq(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
 
 
 @register(PIPELINE, "slice")
@@ -22,45 +33,59 @@ def slice_(ctx, eqn):
                        _i64(ctx, range(n)), _i64(ctx, steps)], ctx.outputs(eqn))
 
 
-@register(PIPELINE, "gather")
-def gather(ctx, eqn):
-    """The ``take``-along-one-axis form that jnp integer-array indexing produces."""
-    x, indices = ctx.inputs(eqn)
-    (out,) = ctx.outputs(eqn)
-    dn, sizes = eqn.params["dimension_numbers"], eqn.params["slice_sizes"]
-    operand, idx_aval = (v.aval for v in eqn.invars)
-    axis = dn.collapsed_slice_dims[0] if len(dn.collapsed_slice_dims) == 1 else None
-    ok = (axis is not None and not dn.operand_batching_dims and tuple(dn.start_index_map) == (axis,)
-          and all((s == 1) if i == axis else (s == d) for i, (s, d) in enumerate(zip(sizes, operand.shape))))
-    if not ok:
-        raise NotImplementedError(f"gather form not supported yet: {dn}")
-    mode = str(eqn.params.get("mode"))
-    if "FILL" in mode:
-        raise NotImplementedError("gather with mode=FILL_OR_DROP is not supported yet")
-    idx = ctx.node1("Squeeze", [indices, _i64(ctx, [len(idx_aval.shape) - 1])])
-    if "CLIP" in mode:
-        dim = ctx.node1("Cast", [ctx.dim(operand.shape[axis])], to=_elem(idx_aval.dtype))
-        hi = ctx.node1("Sub", [dim, ctx.const(np.asarray([1], dtype=idx_aval.dtype))])
-        idx = ctx.node1("Max", [ctx.node1("Min", [idx, hi]), ctx.const(np.asarray(0, dtype=idx_aval.dtype))])
-    n_batch = len(idx_aval.shape) - 1
-    rank_out = len(eqn.outvars[0].aval.shape)
-    # ONNX Gather places the index dims at `axis`; JAX places operand dims at offset_dims
-    onnx_kind = ["o"] * axis + ["b"] * n_batch + ["o"] * (rank_out - axis - n_batch)
-    jax_kind = ["o" if i in dn.offset_dims else "b" for i in range(rank_out)]
-    if onnx_kind == jax_kind:
-        ctx.node("Gather", [x, idx], [out], axis=axis)
+def start_vector(ctx, names, upper):
+    """int64 [n] of the scalar starts ``names``, clamped into ``[0, upper]`` as JAX does."""
+    pieces = []
+    for s in names:
+        s64 = ctx.node1("Cast", [s], to=TensorProto.INT64)
+        pieces.append(ctx.node1("Unsqueeze", [s64, _i64(ctx, [0])]))
+    vec = pieces[0] if len(pieces) == 1 else ctx.node1("Concat", pieces, axis=0)
+    vec = ctx.node1("Min", [vec, ctx.shape(upper)])
+    return ctx.node1("Max", [vec, _i64(ctx, [0])])
+
+
+@register(PIPELINE, "dynamic_slice")
+def dynamic_slice(ctx, eqn):
+    """Slice whose runtime starts are clamped so that the whole window is inside."""
+    x, *starts = ctx.inputs(eqn)
+    shape = eqn.invars[0].aval.shape
+    sizes = eqn.params["slice_sizes"]
+    if not shape:
+        ctx.names[eqn.outvars[0]] = x
         return
-    g = ctx.node1("Gather", [x, idx], axis=axis)
-    onnx_pos = {"o": [i for i, k in enumerate(onnx_kind) if k == "o"], "b": [i for i, k in enumerate(onnx_kind) if k == "b"]}
-    counters = {"o": 0, "b": 0}
-    perm = []
-    for k in jax_kind:
-        perm.append(onnx_pos[k][counters[k]])
-        counters[k] += 1
-    ctx.node("Transpose", [g], [out], perm=perm)
+    r = len(shape)
+    begin = start_vector(ctx, starts[:r], [shape[a] - sizes[a] for a in range(r)])
+    end = ctx.node1("Add", [begin, ctx.shape(sizes)])
+    ctx.node("Slice", [x, begin, end, _i64(ctx, range(r))], ctx.outputs(eqn))
 
 
-def _elem(dtype):
-    from ..plugin.dtypes import onnx_elem_type
+def _positions(ctx, begin, extent, k):
+    """int64 [extent[0..k-1]..., k]: begin[a] + offset along axis a (ScatterND indices)."""
+    cols = []
+    for a in range(k):
+        ramp = ctx.node1("Range", [ctx.const(np.array(0, np.int64)), ctx.scalar_dim(extent[a]),
+                                   ctx.const(np.array(1, np.int64))])
+        b = ctx.node1("Gather", [begin, ctx.const(np.array(a, np.int64))], axis=0)
+        col = ctx.node1("Add", [ramp, b])
+        rest = [t for t in range(k) if t != a]
+        if rest:
+            col = ctx.node1("Unsqueeze", [col, _i64(ctx, rest)])
+            col = ctx.node1("Expand", [col, ctx.shape([1 if t == a else extent[t] for t in range(k)])])
+        cols.append(ctx.node1("Unsqueeze", [col, _i64(ctx, [k])]))
+    return cols[0] if k == 1 else ctx.node1("Concat", cols, axis=-1)
 
-    return onnx_elem_type(dtype)
+
+@register(PIPELINE, "dynamic_update_slice")
+def dynamic_update_slice(ctx, eqn):
+    """ScatterND over the clamped window; trailing dims the update fully covers need no index."""
+    x, upd, *starts = ctx.inputs(eqn)
+    shape, ushape = eqn.invars[0].aval.shape, eqn.invars[1].aval.shape
+    k = 0
+    for a in range(len(shape)):
+        if not _eq(shape[a], ushape[a]):
+            k = a + 1
+    if k == 0:
+        ctx.names[eqn.outvars[0]] = upd
+        return
+    begin = start_vector(ctx, starts[:k], [shape[a] - ushape[a] for a in range(k)])
+    ctx.node("ScatterND", [x, _positions(ctx, begin, ushape, k), upd], ctx.outputs(eqn))

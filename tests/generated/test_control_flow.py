@@ -302,3 +302,11 @@ def test_scan_reverse_no_xs__dynamic():
 
 def test_scan_reverse_no_xs__static():
     run_case(FAMILY, 'scan_reverse_no_xs', 'static')
+
+
+def test_scan_over_dim_expression__dynamic():
+    run_case(FAMILY, 'scan_over_dim_expression', 'dynamic')
+
+
+def test_scan_over_dim_expression__static():
+    run_case(FAMILY, 'scan_over_dim_expression', 'static')

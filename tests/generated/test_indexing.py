@@ -12,6 +12,10 @@ def test_index_int__static():
     run_case(FAMILY, 'index_int', 'static')
 
 
+def test_index_int__f64():
+    run_case(FAMILY, 'index_int', 'f64')
+
+
 def test_slice_columns__dynamic():
     run_case(FAMILY, 'slice_columns', 'dynamic')
 
@@ -28,13 +32,109 @@ def test_slice_strided__static():
     run_case(FAMILY, 'slice_strided', 'static')
 
 
-def test_gather_last_axis__dynamic():
-    run_case(FAMILY, 'gather_last_axis', 'dynamic')
+def test_slice_strided__f64():
+    run_case(FAMILY, 'slice_strided', 'f64')
 
 
-def test_gather_last_axis__static():
-    run_case(FAMILY, 'gather_last_axis', 'static')
+def test_slice_lax_strides__dynamic():
+    run_case(FAMILY, 'slice_lax_strides', 'dynamic')
 
 
-def test_gather_first_axis__static():
-    run_case(FAMILY, 'gather_first_axis', 'static')
+def test_slice_lax_strides__static():
+    run_case(FAMILY, 'slice_lax_strides', 'static')
+
+
+def test_slice_symbolic_limit__dynamic():
+    run_case(FAMILY, 'slice_symbolic_limit', 'dynamic')
+
+
+def test_slice_symbolic_limit__static():
+    run_case(FAMILY, 'slice_symbolic_limit', 'static')
+
+
+def test_slice_size0__dynamic():
+    run_case(FAMILY, 'slice_size0', 'dynamic')
+
+
+def test_slice_size0__static():
+    run_case(FAMILY, 'slice_size0', 'static')
+
+
+def test_dynamic_slice__static():
+    run_case(FAMILY, 'dynamic_slice', 'static')
+
+
+def test_dynamic_slice__f64():
+    run_case(FAMILY, 'dynamic_slice', 'f64')
+
+
+def test_dynamic_slice_clamped__static():
+    run_case(FAMILY, 'dynamic_slice_clamped', 'static')
+
+
+def test_dynamic_slice_symbolic__dynamic():
+    run_case(FAMILY, 'dynamic_slice_symbolic', 'dynamic')
+
+
+def test_dynamic_slice_symbolic__static():
+    run_case(FAMILY, 'dynamic_slice_symbolic', 'static')
+
+
+def test_dynamic_slice_traced_index__dynamic():
+    run_case(FAMILY, 'dynamic_slice_traced_index', 'dynamic')
+
+
+def test_dynamic_slice_traced_index__static():
+    run_case(FAMILY, 'dynamic_slice_traced_index', 'static')
+
+
+def test_dynamic_slice_bool__dynamic():
+    run_case(FAMILY, 'dynamic_slice_bool', 'dynamic')
+
+
+def test_dynamic_slice_bool__static():
+    run_case(FAMILY, 'dynamic_slice_bool', 'static')
+
+
+def test_dynamic_slice_bool__f64():
+    run_case(FAMILY, 'dynamic_slice_bool', 'f64')
+
+
+def test_dynamic_update_slice__static():
+    run_case(FAMILY, 'dynamic_update_slice', 'static')
+
+
+def test_dynamic_update_slice__f64():
+    run_case(FAMILY, 'dynamic_update_slice', 'f64')
+
+
+def test_dynamic_update_slice_clamped__static():
+    run_case(FAMILY, 'dynamic_update_slice_clamped', 'static')
+
+
+def test_dynamic_update_slice_symbolic__dynamic():
+    run_case(FAMILY, 'dynamic_update_slice_symbolic', 'dynamic')
+
+
+def test_dynamic_update_slice_symbolic__static():
+    run_case(FAMILY, 'dynamic_update_slice_symbolic', 'static')
+
+
+def test_dynamic_update_slice_rows__dynamic():
+    run_case(FAMILY, 'dynamic_update_slice_rows', 'dynamic')
+
+
+def test_dynamic_update_slice_rows__static():
+    run_case(FAMILY, 'dynamic_update_slice_rows', 'static')
+
+
+def test_dynamic_update_slice_bool_full__static():
+    run_case(FAMILY, 'dynamic_update_slice_bool_full', 'static')
+
+
+def test_dynamic_slice_vmap__dynamic():
+    run_case(FAMILY, 'dynamic_slice_vmap', 'dynamic')
+
+
+def test_dynamic_slice_vmap__static():
+    run_case(FAMILY, 'dynamic_slice_vmap', 'static')

@@ -32,8 +32,68 @@ def test_reshape_merge_batch__static():
     run_case(FAMILY, 'reshape_merge_batch', 'static')
 
 
+def test_reshape_merge_batch__f64():
+    run_case(FAMILY, 'reshape_merge_batch', 'f64')
+
+
+def test_reshape_two_b__dynamic():
+    run_case(FAMILY, 'reshape_two_b', 'dynamic')
+
+
+def test_reshape_two_b__static():
+    run_case(FAMILY, 'reshape_two_b', 'static')
+
+
+def test_reshape_b_times_t__dynamic():
+    run_case(FAMILY, 'reshape_b_times_t', 'dynamic')
+
+
+def test_reshape_b_times_t__static():
+    run_case(FAMILY, 'reshape_b_times_t', 'static')
+
+
+def test_reshape_split_batch__dynamic():
+    run_case(FAMILY, 'reshape_split_batch', 'dynamic')
+
+
+def test_reshape_split_batch__static():
+    run_case(FAMILY, 'reshape_split_batch', 'static')
+
+
+def test_reshape_dimensions__dynamic():
+    run_case(FAMILY, 'reshape_dimensions', 'dynamic')
+
+
+def test_reshape_dimensions__static():
+    run_case(FAMILY, 'reshape_dimensions', 'static')
+
+
+def test_reshape_dimensions__f64():
+    run_case(FAMILY, 'reshape_dimensions', 'f64')
+
+
+def test_reshape_bool__dynamic():
+    run_case(FAMILY, 'reshape_bool', 'dynamic')
+
+
+def test_reshape_bool__static():
+    run_case(FAMILY, 'reshape_bool', 'static')
+
+
+def test_reshape_size0__static():
+    run_case(FAMILY, 'reshape_size0', 'static')
+
+
+def test_reshape_to_scalar__static():
+    run_case(FAMILY, 'reshape_to_scalar', 'static')
+
+
 def test_broadcast_in_dim__static():
     run_case(FAMILY, 'broadcast_in_dim', 'static')
+
+
+def test_broadcast_in_dim__f64():
+    run_case(FAMILY, 'broadcast_in_dim', 'f64')
 
 
 def test_broadcast_to_symbolic__dynamic():
@@ -44,12 +104,64 @@ def test_broadcast_to_symbolic__static():
     run_case(FAMILY, 'broadcast_to_symbolic', 'static')
 
 
+def test_broadcast_scalar_symbolic__dynamic():
+    run_case(FAMILY, 'broadcast_scalar_symbolic', 'dynamic')
+
+
+def test_broadcast_scalar_symbolic__static():
+    run_case(FAMILY, 'broadcast_scalar_symbolic', 'static')
+
+
+def test_broadcast_scalar_symbolic__f64():
+    run_case(FAMILY, 'broadcast_scalar_symbolic', 'f64')
+
+
+def test_broadcast_size1_axis__dynamic():
+    run_case(FAMILY, 'broadcast_size1_axis', 'dynamic')
+
+
+def test_broadcast_size1_axis__static():
+    run_case(FAMILY, 'broadcast_size1_axis', 'static')
+
+
+def test_broadcast_bool__dynamic():
+    run_case(FAMILY, 'broadcast_bool', 'dynamic')
+
+
+def test_broadcast_bool__static():
+    run_case(FAMILY, 'broadcast_bool', 'static')
+
+
+def test_broadcast_to_size0__static():
+    run_case(FAMILY, 'broadcast_to_size0', 'static')
+
+
 def test_squeeze__dynamic():
     run_case(FAMILY, 'squeeze', 'dynamic')
 
 
 def test_squeeze__static():
     run_case(FAMILY, 'squeeze', 'static')
+
+
+def test_squeeze__f64():
+    run_case(FAMILY, 'squeeze', 'f64')
+
+
+def test_squeeze_neg_axis__dynamic():
+    run_case(FAMILY, 'squeeze_neg_axis', 'dynamic')
+
+
+def test_squeeze_neg_axis__static():
+    run_case(FAMILY, 'squeeze_neg_axis', 'static')
+
+
+def test_squeeze_several__dynamic():
+    run_case(FAMILY, 'squeeze_several', 'dynamic')
+
+
+def test_squeeze_several__static():
+    run_case(FAMILY, 'squeeze_several', 'static')
 
 
 def test_expand_dims__dynamic():
@@ -60,12 +172,160 @@ def test_expand_dims__static():
     run_case(FAMILY, 'expand_dims', 'static')
 
 
+def test_expand_dims_neg_axis__dynamic():
+    run_case(FAMILY, 'expand_dims_neg_axis', 'dynamic')
+
+
+def test_expand_dims_neg_axis__static():
+    run_case(FAMILY, 'expand_dims_neg_axis', 'static')
+
+
+def test_expand_dims_neg_axis__f64():
+    run_case(FAMILY, 'expand_dims_neg_axis', 'f64')
+
+
+def test_expand_dims_scalar__static():
+    run_case(FAMILY, 'expand_dims_scalar', 'static')
+
+
+def test_expand_dims_scalar__f64():
+    run_case(FAMILY, 'expand_dims_scalar', 'f64')
+
+
 def test_transpose__dynamic():
     run_case(FAMILY, 'transpose', 'dynamic')
 
 
 def test_transpose__static():
     run_case(FAMILY, 'transpose', 'static')
+
+
+def test_transpose__f64():
+    run_case(FAMILY, 'transpose', 'f64')
+
+
+def test_transpose_bool__dynamic():
+    run_case(FAMILY, 'transpose_bool', 'dynamic')
+
+
+def test_transpose_bool__static():
+    run_case(FAMILY, 'transpose_bool', 'static')
+
+
+def test_transpose_size0__dynamic():
+    run_case(FAMILY, 'transpose_size0', 'dynamic')
+
+
+def test_transpose_size0__static():
+    run_case(FAMILY, 'transpose_size0', 'static')
+
+
+def test_rev__dynamic():
+    run_case(FAMILY, 'rev', 'dynamic')
+
+
+def test_rev__static():
+    run_case(FAMILY, 'rev', 'static')
+
+
+def test_rev__f64():
+    run_case(FAMILY, 'rev', 'f64')
+
+
+def test_rev_symbolic_axis__dynamic():
+    run_case(FAMILY, 'rev_symbolic_axis', 'dynamic')
+
+
+def test_rev_symbolic_axis__static():
+    run_case(FAMILY, 'rev_symbolic_axis', 'static')
+
+
+def test_rev_flip_bool__dynamic():
+    run_case(FAMILY, 'rev_flip_bool', 'dynamic')
+
+
+def test_rev_flip_bool__static():
+    run_case(FAMILY, 'rev_flip_bool', 'static')
+
+
+def test_rev_size0__dynamic():
+    run_case(FAMILY, 'rev_size0', 'dynamic')
+
+
+def test_rev_size0__static():
+    run_case(FAMILY, 'rev_size0', 'static')
+
+
+def test_pad__dynamic():
+    run_case(FAMILY, 'pad', 'dynamic')
+
+
+def test_pad__static():
+    run_case(FAMILY, 'pad', 'static')
+
+
+def test_pad__f64():
+    run_case(FAMILY, 'pad', 'f64')
+
+
+def test_pad_negative__dynamic():
+    run_case(FAMILY, 'pad_negative', 'dynamic')
+
+
+def test_pad_negative__static():
+    run_case(FAMILY, 'pad_negative', 'static')
+
+
+def test_pad_interior__dynamic():
+    run_case(FAMILY, 'pad_interior', 'dynamic')
+
+
+def test_pad_interior__static():
+    run_case(FAMILY, 'pad_interior', 'static')
+
+
+def test_pad_interior__f64():
+    run_case(FAMILY, 'pad_interior', 'f64')
+
+
+def test_pad_interior_negative__dynamic():
+    run_case(FAMILY, 'pad_interior_negative', 'dynamic')
+
+
+def test_pad_interior_negative__static():
+    run_case(FAMILY, 'pad_interior_negative', 'static')
+
+
+def test_pad_int32__dynamic():
+    run_case(FAMILY, 'pad_int32', 'dynamic')
+
+
+def test_pad_int32__static():
+    run_case(FAMILY, 'pad_int32', 'static')
+
+
+def test_pad_bool__dynamic():
+    run_case(FAMILY, 'pad_bool', 'dynamic')
+
+
+def test_pad_bool__static():
+    run_case(FAMILY, 'pad_bool', 'static')
+
+
+def test_pad_size0__dynamic():
+    run_case(FAMILY, 'pad_size0', 'dynamic')
+
+
+def test_pad_size0__static():
+    run_case(FAMILY, 'pad_size0', 'static')
+
+
+def test_jnp_pad__dynamic():
+    run_case(FAMILY, 'jnp_pad', 'dynamic')
+
+
+def test_jnp_pad__static():
+    run_case(FAMILY, 'jnp_pad', 'static')
 
 
 @pytest.mark.ir_smoke
@@ -76,3 +336,152 @@ def test_concatenate__dynamic():
 @pytest.mark.ir_smoke
 def test_concatenate__static():
     run_case(FAMILY, 'concatenate', 'static')
+
+
+@pytest.mark.ir_smoke
+def test_concatenate__f64():
+    run_case(FAMILY, 'concatenate', 'f64')
+
+
+def test_concatenate_batch_axis__dynamic():
+    run_case(FAMILY, 'concatenate_batch_axis', 'dynamic')
+
+
+def test_concatenate_batch_axis__static():
+    run_case(FAMILY, 'concatenate_batch_axis', 'static')
+
+
+def test_concatenate_bool_size0__dynamic():
+    run_case(FAMILY, 'concatenate_bool_size0', 'dynamic')
+
+
+def test_concatenate_bool_size0__static():
+    run_case(FAMILY, 'concatenate_bool_size0', 'static')
+
+
+def test_split__dynamic():
+    run_case(FAMILY, 'split', 'dynamic')
+
+
+def test_split__static():
+    run_case(FAMILY, 'split', 'static')
+
+
+def test_split__f64():
+    run_case(FAMILY, 'split', 'f64')
+
+
+def test_split_neg_axis_int__dynamic():
+    run_case(FAMILY, 'split_neg_axis_int', 'dynamic')
+
+
+def test_split_neg_axis_int__static():
+    run_case(FAMILY, 'split_neg_axis_int', 'static')
+
+
+def test_split_size0_part__dynamic():
+    run_case(FAMILY, 'split_size0_part', 'dynamic')
+
+
+def test_split_size0_part__static():
+    run_case(FAMILY, 'split_size0_part', 'static')
+
+
+def test_split_symbolic_axis__dynamic():
+    run_case(FAMILY, 'split_symbolic_axis', 'dynamic')
+
+
+def test_split_symbolic_axis__static():
+    run_case(FAMILY, 'split_symbolic_axis', 'static')
+
+
+def test_iota_symbolic__dynamic():
+    run_case(FAMILY, 'iota_symbolic', 'dynamic')
+
+
+def test_iota_symbolic__static():
+    run_case(FAMILY, 'iota_symbolic', 'static')
+
+
+def test_iota_float__dynamic():
+    run_case(FAMILY, 'iota_float', 'dynamic')
+
+
+def test_iota_float__static():
+    run_case(FAMILY, 'iota_float', 'static')
+
+
+def test_iota_float__f64():
+    run_case(FAMILY, 'iota_float', 'f64')
+
+
+def test_broadcasted_iota__dynamic():
+    run_case(FAMILY, 'broadcasted_iota', 'dynamic')
+
+
+def test_broadcasted_iota__static():
+    run_case(FAMILY, 'broadcasted_iota', 'static')
+
+
+def test_broadcasted_iota_symbolic_dim__dynamic():
+    run_case(FAMILY, 'broadcasted_iota_symbolic_dim', 'dynamic')
+
+
+def test_broadcasted_iota_symbolic_dim__static():
+    run_case(FAMILY, 'broadcasted_iota_symbolic_dim', 'static')
+
+
+def test_iota_uint8__static():
+    run_case(FAMILY, 'iota_uint8', 'static')
+
+
+def test_iota_float16__static():
+    run_case(FAMILY, 'iota_float16', 'static')
+
+
+def test_iota_size0__static():
+    run_case(FAMILY, 'iota_size0', 'static')
+
+
+def test_copy__dynamic():
+    run_case(FAMILY, 'copy', 'dynamic')
+
+
+def test_copy__static():
+    run_case(FAMILY, 'copy', 'static')
+
+
+def test_copy__f64():
+    run_case(FAMILY, 'copy', 'f64')
+
+
+def test_stop_gradient__dynamic():
+    run_case(FAMILY, 'stop_gradient', 'dynamic')
+
+
+def test_stop_gradient__static():
+    run_case(FAMILY, 'stop_gradient', 'static')
+
+
+def test_stop_gradient_in_grad__static():
+    run_case(FAMILY, 'stop_gradient_in_grad', 'static')
+
+
+def test_stop_gradient_in_grad__f64():
+    run_case(FAMILY, 'stop_gradient_in_grad', 'f64')
+
+
+def test_dim_as_value__dynamic():
+    run_case(FAMILY, 'dim_as_value', 'dynamic')
+
+
+def test_dim_as_value_float__dynamic():
+    run_case(FAMILY, 'dim_as_value_float', 'dynamic')
+
+
+def test_dim_as_value_float__f64():
+    run_case(FAMILY, 'dim_as_value_float', 'f64')
+
+
+def test_dim_as_value_int__dynamic():
+    run_case(FAMILY, 'dim_as_value_int', 'dynamic')

@@ -448,6 +448,14 @@ def test_jnp_linspace_no_endpoint__static():
     run_case(FAMILY, 'jnp_linspace_no_endpoint', 'static')
 
 
+def test_jnp_linspace_vmap__dynamic():
+    run_case(FAMILY, 'jnp_linspace_vmap', 'dynamic')
+
+
+def test_jnp_linspace_vmap__static():
+    run_case(FAMILY, 'jnp_linspace_vmap', 'static')
+
+
 def test_jnp_linspace_grad__dynamic():
     run_case(FAMILY, 'jnp_linspace_grad', 'dynamic')
 

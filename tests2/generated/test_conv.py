@@ -84,6 +84,18 @@ def test_conv_spatial_batch_symbol__f64():
     run_case(FAMILY, 'conv_spatial_batch_symbol', 'f64')
 
 
+def test_conv_symbolic_width_stride2__dynamic():
+    run_case(FAMILY, 'conv_symbolic_width_stride2', 'dynamic')
+
+
+def test_conv_symbolic_width_stride2__static():
+    run_case(FAMILY, 'conv_symbolic_width_stride2', 'static')
+
+
+def test_conv_symbolic_width_stride2__f64():
+    run_case(FAMILY, 'conv_symbolic_width_stride2', 'f64')
+
+
 def test_conv_rhs_dilation__dynamic():
     run_case(FAMILY, 'conv_rhs_dilation', 'dynamic')
 
@@ -246,6 +258,18 @@ def test_max_pool_dilations__static():
 
 def test_max_pool_dilations__f64():
     run_case(FAMILY, 'max_pool_dilations', 'f64')
+
+
+def test_pool_symbolic_length_stride2__dynamic():
+    run_case(FAMILY, 'pool_symbolic_length_stride2', 'dynamic')
+
+
+def test_pool_symbolic_length_stride2__static():
+    run_case(FAMILY, 'pool_symbolic_length_stride2', 'static')
+
+
+def test_pool_symbolic_length_stride2__f64():
+    run_case(FAMILY, 'pool_symbolic_length_stride2', 'f64')
 
 
 def test_max_pool_over_batch_axis__dynamic():

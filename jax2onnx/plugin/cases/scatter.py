@@ -1,0 +1,72 @@
+"""Catalog: scatter / scatter-add / -sub / -mul / -min / -max from ``.at[...]`` updates."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from ..testcase import testcase
+from .indexing import fixed, gen
+
+F = "scatter"
+I32, BOOL = np.int32, np.bool_
+
+testcase(F, "at_set_rows", "lax.scatter", fn=lambda x, i, u: jnp.asarray(x).at[i].set(u), inputs=[(5, 3), (2,), (2, 3)],
+         input_dtypes=[np.float32, I32, np.float32], input_gen=fixed(None, [3, 0], None), f64=True,
+         expect_ops=("ScatterND",))
+testcase(F, "at_set_scalar_index", "lax.scatter", fn=lambda x: jnp.asarray(x).at[2].set(1.0), inputs=[("B", 5)],
+         sizes={"B": (3, 6)})
+testcase(F, "at_set_columns_symbolic", "lax.scatter", fn=lambda x, i, u: jnp.asarray(x).at[:, i].set(u),
+         inputs=[("B", 5), (2,), ("B", 2)], input_dtypes=[np.float32, I32, np.float32],
+         input_gen=fixed(None, [4, 1], None))
+testcase(F, "at_set_out_of_bounds_dropped", "lax.scatter", fn=lambda x, i, u: jnp.asarray(x).at[i].set(u),
+         inputs=[(4, 2), (4,), (4, 2)], input_dtypes=[np.float32, I32, np.float32],
+         input_gen=fixed(None, [1, 7, -9, 3], None))
+testcase(F, "at_set_bool", "lax.scatter", fn=lambda x, i: jnp.asarray(x).at[i].set(True), inputs=[(6,), (3,)],
+         input_dtypes=[BOOL, I32], input_gen=fixed(None, [5, 0, 2]))
+testcase(F, "at_set_clip", "lax.scatter", fn=lambda x, i, u: jnp.asarray(x).at[i].set(u, mode="clip"),
+         inputs=[(4, 3), (2,), (2, 3)], input_dtypes=[np.float32, I32, np.float32], input_gen=fixed(None, [9, 1], None))
+testcase(F, "at_set_slice", "lax.scatter", fn=lambda x, u: jnp.asarray(x).at[1:3].set(u), inputs=[(5, "B"), (2, "B")],
+         input_dtypes=[I32, I32])
+
+testcase(F, "at_add_repeated", "lax.scatter-add", fn=lambda x, i, u: jnp.asarray(x).at[i].add(u),
+         inputs=[("B", 3), (5,), (5, 3)], input_dtypes=[np.float32, I32, np.float32], input_gen=gen(None, (0, 2), None),
+         f64=True, expect_ops=("ScatterND",))
+testcase(F, "at_add_int32", "lax.scatter-add", fn=lambda x, i: jnp.asarray(x).at[i].add(1), inputs=[(6,), (8,)],
+         input_dtypes=[I32, I32], input_gen=gen(None, (0, 6)))
+testcase(F, "at_add_out_of_bounds_dropped", "lax.scatter-add", fn=lambda x, i, u: jnp.asarray(x).at[:, i].add(u),
+         inputs=[("B", 4), (3,), ("B", 3)], input_dtypes=[np.float32, I32, np.float32],
+         input_gen=fixed(None, [2, 4, 2], None))
+testcase(F, "at_add_two_axes", "lax.scatter-add", fn=lambda x, i, j, u: jnp.asarray(x).at[i, j].add(u),
+         inputs=[(3, 4, 2), (5,), (5,), (5, 2)], input_dtypes=[np.float32, I32, I32, np.float32],
+         input_gen=gen(None, (0, 3), (0, 4), None))
+testcase(F, "at_add_one_hot", "lax.scatter-add", fn=lambda x, i: jnp.asarray(x).at[jnp.arange(x.shape[0]), i].add(1.0),
+         inputs=[("B", 4), ("B",)], input_dtypes=[np.float32, I32], input_gen=gen(None, (0, 4)))
+testcase(F, "at_add_slice_window", "lax.scatter-add", fn=lambda x: jnp.asarray(x).at[1:3].add(1.0), inputs=[(4, "B")])
+testcase(F, "at_add_whole", "lax.scatter-add", fn=lambda x, u: jnp.asarray(x).at[:].add(u), inputs=[("B", 3), ("B", 3)])
+testcase(F, "at_subtract", "lax.scatter-sub", fn=lambda x, i, u: jnp.asarray(x).at[i].subtract(u),
+         inputs=[(5,), (3,), (3,)], input_dtypes=[np.float32, I32, np.float32], input_gen=gen(None, (0, 5), None))
+
+testcase(F, "at_mul", "lax.scatter-mul", fn=lambda x, i, u: jnp.asarray(x).at[i].multiply(u),
+         inputs=[(5, 2), (3,), (3, 2)], input_dtypes=[np.float32, I32, np.float32],
+         input_gen=gen(None, (0, 5), None), f64=True)
+testcase(F, "at_mul_dropped", "lax.scatter-mul", fn=lambda x, i: jnp.asarray(x).at[i].multiply(3),
+         inputs=[("B",), (4,)], input_dtypes=[I32, I32], input_gen=gen(None, (-9, 9)))
+testcase(F, "at_min", "lax.scatter-min", fn=lambda x, i, u: jnp.asarray(x).at[i].min(u),
+         inputs=[("B", 3), (4,), (4, 3)], input_dtypes=[np.float32, I32, np.float32],
+         input_gen=gen(None, (0, 2), None), f64=True)
+testcase(F, "at_max", "lax.scatter-max", fn=lambda x, i, u: jnp.asarray(x).at[i].max(u),
+         inputs=[(5,), (6,), (6,)], input_dtypes=[np.float32, I32, np.float32], input_gen=gen(None, (-7, 7), None),
+         f64=True)
+testcase(F, "at_max_int32", "lax.scatter-max", fn=lambda x, i, u: jnp.asarray(x).at[:, i].max(u),
+         inputs=[("B", 4), (2,), ("B", 2)], input_dtypes=[I32, I32, I32], input_gen=gen(None, (0, 4), None))
+
+testcase(F, "scatter_vmap", "lax.scatter-add", fn=jax.vmap(lambda r, i, u: jnp.asarray(r).at[i].add(u)),
+         inputs=[("B", 5), ("B", 3), ("B", 3)], input_dtypes=[np.float32, I32, np.float32],
+         input_gen=gen(None, (0, 5), None))
+testcase(F, "scatter_lax_window", "lax.scatter",
+         fn=lambda x, i, u: lax.scatter(x, i, u, lax.ScatterDimensionNumbers(
+             update_window_dims=(1,), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0, 1)),
+             mode="fill"),
+         inputs=[(4, 6), (3, 2), (3, 2)], input_dtypes=[np.float32, I32, np.float32],
+         input_gen=fixed(None, [[0, 1], [3, 4], [2, 5]], None))
