@@ -51,7 +51,12 @@ class _Dim:
         return self._emit("Mul", self, -1)
 
     def __floordiv__(self, o):
-        return self._emit("Div", self, o)  # dims are non-negative: Div truncation == floor
+        # floor, not truncation: SAME padding of a symbolic length divides negative terms
+        # (e.g. floordiv(-L, 2)); ONNX Mod (fmod=0) takes the divisor's sign like Python
+        return self._emit("Div", self - (self % o), o)
+
+    def __rfloordiv__(self, o):
+        return self._wrap(o) // self
 
     def __mod__(self, o):
         return self._emit("Mod", self, o)

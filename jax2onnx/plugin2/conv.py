@@ -56,12 +56,21 @@ def _dilate(ctx, x, dims, axis, factor, fill):
     return x, out
 
 
+def _static(v) -> bool:
+    return isinstance(v, (int, np.integer))
+
+
+def _symbolic_pads(padding) -> bool:
+    """SAME padding of a symbolic length is itself symbolic (known only at run time)."""
+    return not all(_static(lo) and _static(hi) for lo, hi in padding)
+
+
 def _pad(ctx, x, dims, axes, padding, fill):
     """Pad (or crop, for negative amounts) ``axes`` explicitly with ``fill``."""
-    if all(lo == 0 and hi == 0 for lo, hi in padding):
+    if not _symbolic_pads(padding) and all(lo == 0 and hi == 0 for lo, hi in padding):
         return x, dims
     pads = [lo for lo, _ in padding] + [hi for _, hi in padding]
-    x = ctx.op("Pad", x, ctx.const(_i64(pads)), fill, ctx.const(_i64(axes)))
+    x = ctx.op("Pad", x, ctx.shape(pads), fill, ctx.const(_i64(axes)))
     dims = list(dims)
     for a, (lo, hi) in zip(axes, padding):
         dims[a] = dims[a] + lo + hi
@@ -69,16 +78,21 @@ def _pad(ctx, x, dims, axes, padding, fill):
 
 
 def _crop_negative(ctx, x, dims, axes, padding):
-    """Apply the negative part of ``padding`` as a Slice; return the non-negative rest."""
-    if all(lo >= 0 and hi >= 0 for lo, hi in padding):
+    """Apply the negative part of ``padding`` as a Slice; return the non-negative rest.
+
+    Symbolic amounts come from SAME padding, which is never negative."""
+    def neg(v):
+        return _static(v) and v < 0
+
+    if not any(neg(lo) or neg(hi) for lo, hi in padding):
         return x, dims, list(padding)
-    starts = [max(-lo, 0) for lo, _ in padding]
-    ends = [hi if hi < 0 else _END for _, hi in padding]
+    starts = [-lo if neg(lo) else 0 for lo, _ in padding]
+    ends = [hi if neg(hi) else _END for _, hi in padding]
     x = ctx.op("Slice", x, ctx.const(_i64(starts)), ctx.const(_i64(ends)), ctx.const(_i64(axes)))
     dims = list(dims)
     for a, (lo, hi) in zip(axes, padding):
-        dims[a] = dims[a] + min(lo, 0) + min(hi, 0)
-    return x, dims, [(max(lo, 0), max(hi, 0)) for lo, hi in padding]
+        dims[a] = dims[a] + (lo if neg(lo) else 0) + (hi if neg(hi) else 0)
+    return x, dims, [(0 if neg(lo) else lo, 0 if neg(hi) else hi) for lo, hi in padding]
 
 
 def _window_slices(ctx, x, axes, window, strides, dilation, out_sizes):
@@ -142,6 +156,9 @@ def conv_general_dilated(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation
         x, x_dims = _dilate(ctx, x, x_dims, a, d, zero)
     x, x_dims, padding = _crop_negative(ctx, x, x_dims, sp_axes, padding)
     out_sizes = [out_aval.shape[out_spec[2 + i]] for i in range(nsp)]
+    if _symbolic_pads(padding):  # Conv's pads attribute must be static
+        x, x_dims = _pad(ctx, x, x_dims, sp_axes, padding, zero)
+        padding = [(0, 0)] * nsp
     if np.dtype(compute).name in _CONV_DTYPES:
         pads = [lo for lo, _ in padding] + [hi for _, hi in padding]
         y = ctx.op("Conv", x, w, strides=list(window_strides), pads=pads, dilations=list(rhs_dilation),
@@ -219,8 +236,10 @@ def _reduce_window(kind):
         for ax, a in zip(sp, active):
             y, dims = _dilate(ctx, y, dims, ax, base_dilation[a], fill)
         y, dims, pad = _crop_negative(ctx, y, dims, sp, pad)
-        if use_pool and kind != "sum" and any(lo >= w or hi >= w for (lo, hi), w in zip(pad, win)):
-            # ORT's MaxPool rejects pads as large as the window: pad explicitly instead
+        if use_pool and (_symbolic_pads(pad) or kind != "sum" and any(
+                lo >= w or hi >= w for (lo, hi), w in zip(pad, win))):
+            # pool attributes need static pads, and ORT's MaxPool rejects pads as large as
+            # the window: pad explicitly instead
             y, dims = _pad(ctx, y, dims, sp, pad, fill)
             pad = [(0, 0)] * len(pad)
         if use_pool:

@@ -52,11 +52,20 @@ def _interleave(ctx, x, dims, axis, factor, fill):
     return trimmed, flat
 
 
+def _known(v) -> bool:
+    return isinstance(v, (int, np.integer))
+
+
+def _runtime_pads(pairs) -> bool:
+    """True when some amount is symbolic (SAME padding of a symbolic length)."""
+    return any(not (_known(lo) and _known(hi)) for lo, hi in pairs)
+
+
 def _explicit_pad(ctx, x, dims, axes, pairs, fill):
-    if all(p == (0, 0) for p in pairs):
+    if not _runtime_pads(pairs) and all(tuple(p) == (0, 0) for p in pairs):
         return x, dims
     amounts = [lo for lo, _ in pairs] + [hi for _, hi in pairs]
-    x = ctx.node1("Pad", [x, ctx.const(_i64(amounts)), fill, ctx.const(_i64(axes))])
+    x = ctx.node1("Pad", [x, ctx.shape(amounts), fill, ctx.const(_i64(axes))])
     dims = list(dims)
     for a, (lo, hi) in zip(axes, pairs):
         dims[a] = dims[a] + lo + hi
@@ -64,17 +73,22 @@ def _explicit_pad(ctx, x, dims, axes, pairs, fill):
 
 
 def _drop_negative(ctx, x, dims, axes, pairs):
-    """Crop the negative parts of ``pairs``; return the remaining non-negative padding."""
+    """Crop the negative parts of ``pairs``; return the remaining non-negative padding.
+    (Symbolic amounts only arise from SAME padding and are never negative.)"""
     pairs = [tuple(p) for p in pairs]
-    if all(lo >= 0 and hi >= 0 for lo, hi in pairs):
+
+    def cut(v):
+        return _known(v) and v < 0
+
+    if not any(cut(lo) or cut(hi) for lo, hi in pairs):
         return x, dims, pairs
-    begins = [-lo if lo < 0 else 0 for lo, _ in pairs]
-    ends = [hi if hi < 0 else _INT64_MAX for _, hi in pairs]
+    begins = [-lo if cut(lo) else 0 for lo, _ in pairs]
+    ends = [hi if cut(hi) else _INT64_MAX for _, hi in pairs]
     x = ctx.node1("Slice", [x, ctx.const(_i64(begins)), ctx.const(_i64(ends)), ctx.const(_i64(axes))])
     dims = list(dims)
     for a, (lo, hi) in zip(axes, pairs):
-        dims[a] = dims[a] + min(lo, 0) + min(hi, 0)
-    return x, dims, [(max(lo, 0), max(hi, 0)) for lo, hi in pairs]
+        dims[a] = dims[a] + (lo if cut(lo) else 0) + (hi if cut(hi) else 0)
+    return x, dims, [(0 if cut(lo) else lo, 0 if cut(hi) else hi) for lo, hi in pairs]
 
 
 def _strided_windows(ctx, x, axes, window, strides, dilation, out_sizes):
@@ -137,6 +151,9 @@ def conv_general_dilated(ctx, eqn):
     needs_transpose = back != list(range(len(back)))
     final = ctx.outputs(eqn)[0]
     y = ctx.fresh("conv") if (needs_transpose or work != out_dtype) else final
+    if _runtime_pads(pairs):  # Conv wants static pads: pad explicitly
+        x, x_dims = _explicit_pad(ctx, x, x_dims, spatial, pairs, zero)
+        pairs = [(0, 0)] * nsp
     if work.name in _CONV_OK:
         ctx.node("Conv", [x, w], [y], strides=list(p["window_strides"]),
                  pads=[lo for lo, _ in pairs] + [hi for _, hi in pairs], dilations=list(p["rhs_dilation"]),
@@ -216,8 +233,8 @@ def _window_reducer(kind):
             y, dims = _interleave(ctx, y, dims, ax, bd[a], fill)
         y, dims, pairs = _drop_negative(ctx, y, dims, axes, [pad[a] for a in active])
         if pooled:
-            if kind != "sum" and any(lo >= k or hi >= k for (lo, hi), k in zip(pairs, win)):
-                # ORT's MaxPool insists on pads smaller than the kernel
+            if _runtime_pads(pairs) or kind != "sum" and any(lo >= k or hi >= k for (lo, hi), k in zip(pairs, win)):
+                # pool pads must be static, and ORT's MaxPool insists on pads smaller than the kernel
                 y, dims = _explicit_pad(ctx, y, dims, axes, pairs, fill)
                 pairs = [(0, 0)] * len(pairs)
             lead = ctx.const(_i64([-1, 1] if kind == "sum" else [1, -1]))

@@ -96,6 +96,18 @@ def test_conv_symbolic_width_stride2__f64():
     run_case(FAMILY, 'conv_symbolic_width_stride2', 'f64')
 
 
+def test_conv_same_stride2_symbolic_hw__dynamic():
+    run_case(FAMILY, 'conv_same_stride2_symbolic_hw', 'dynamic')
+
+
+def test_conv_same_stride2_symbolic_hw__static():
+    run_case(FAMILY, 'conv_same_stride2_symbolic_hw', 'static')
+
+
+def test_conv_same_stride2_symbolic_hw__f64():
+    run_case(FAMILY, 'conv_same_stride2_symbolic_hw', 'f64')
+
+
 def test_conv_rhs_dilation__dynamic():
     run_case(FAMILY, 'conv_rhs_dilation', 'dynamic')
 

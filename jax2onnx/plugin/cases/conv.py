@@ -38,6 +38,10 @@ testcase(F, "conv_mixed_layouts", C, fn=_conv((1, 1), "VALID", ("NCHW", "HWIO", 
          inputs=[("B", 3, 6, 5), (2, 3, 3, 4)], rtol=1e-4, atol=1e-4)
 testcase(F, "conv_spatial_batch_symbol", C, fn=_conv((1,), "SAME", ("NWC", "WIO", "NWC")),
          inputs=[(2, "B", 3), (3, 3, 4)], sizes={"B": (5, 11)}, rtol=1e-4, atol=1e-4, f64=True)
+testcase(F, "conv_symbolic_width_stride2", C, fn=_conv((2,), ((1, 1),), ("NWC", "WIO", "NWC"), lhs_dilation=(2,)),
+         inputs=[(2, "W", 3), (3, 3, 4)], sizes={"W": (5, 8)}, rtol=1e-4, atol=1e-4, f64=True)
+testcase(F, "conv_same_stride2_symbolic_hw", C, fn=_conv((2, 2), "SAME", NHWC),
+         inputs=[(1, "H", "W", 2), (3, 3, 2, 3)], sizes={"H": (5, 8), "W": (6, 9)}, rtol=1e-4, atol=1e-4, f64=True)
 testcase(F, "conv_rhs_dilation", C, fn=_conv((1, 1), "SAME", NHWC, rhs_dilation=(2, 3)),
          inputs=[("B", 9, 10, 2), (3, 3, 2, 4)], f64=True, rtol=1e-4, atol=1e-4)
 testcase(F, "conv_lhs_dilation", C, fn=_conv((1, 1), ((1, 1), (2, 0)), lhs_dilation=(2, 3)),
@@ -88,6 +92,10 @@ testcase(F, "max_pool_uint8", "lax.reduce_window_max",
 testcase(F, "max_pool_dilations", "lax.reduce_window_max",
          fn=_pool(-jnp.inf, lax.max, (2, 2), (1, 2), ((1, 0), (0, 2)), base_dilation=(2, 1),
                   window_dilation=(1, 2)), inputs=[("B", 7)], f64=True)
+testcase(F, "pool_symbolic_length_stride2", "lax.reduce_window_sum",
+         fn=lambda x: (_pool(0.0, lax.add, (1, 3), (1, 2), "SAME", base_dilation=(1, 2))(x),
+                       _pool(-jnp.inf, lax.max, (1, 3), (1, 2), ((0, 0), (2, 1)))(x)),
+         inputs=[(2, "L")], sizes={"L": (5, 8)}, f64=True, rtol=1e-5)
 testcase(F, "max_pool_over_batch_axis", "lax.reduce_window_max",
          fn=_pool(-jnp.inf, lax.max, (3, 1), (1, 1), "SAME"), inputs=[("B", 4)])
 testcase(F, "min_pool", "lax.reduce_window_min",
