@@ -57,7 +57,27 @@ def pytest_runtest_call(item):
     return result
 
 
+def _outcome(report) -> str | None:
+    """passed / failed / skipped / xfailed / xpassed for the phase that decides, else None."""
+    xfail = hasattr(report, "wasxfail")
+    if report.when == "call":
+        if report.passed:
+            return "xpassed" if xfail else "passed"
+        if report.skipped:
+            return "xfailed" if xfail else "skipped"
+        return "failed"
+    if report.when == "setup" and not report.passed:
+        return "xfailed" if xfail else ("skipped" if report.skipped else "error")
+    if report.when == "teardown" and report.failed:
+        return "error"
+    return None
+
+
 def pytest_runtest_logreport(report):
+    outcome = _outcome(report)
+    if outcome is not None and "outcomes" in _SESSION:
+        _SESSION["outcomes"][report.nodeid] = {"outcome": outcome, "seconds": round(report.duration, 4),
+                                               "message": _message(report) if outcome in ("failed", "error") else ""}
     if report.when != "call":
         return
     state = _SESSION.get("records")
@@ -68,12 +88,19 @@ def pytest_runtest_logreport(report):
             state.append({"nodeid": report.nodeid, "outcome": report.outcome, "report": value})
 
 
+def _message(report) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    return text[:500]
+
+
 # pytest_runtest_logreport gets no config; the session's record list is kept here
 _SESSION: dict = {}
 
 
 def pytest_sessionstart(session):
     _SESSION["records"] = session.config.stash[_STATE]
+    _SESSION["outcomes"] = {}
 
 
 def summarize(records: list[dict]) -> dict:
@@ -98,6 +125,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     records = config.stash.get(_STATE, [])
     summary = summarize(records)
+    summary["tests"] = dict(sorted(_SESSION.get("outcomes", {}).items()))
+    summary["records"] = records
     tr = terminalreporter
     tr.section("jax2onnx shadow compare")
     tr.write_line(f"{summary['conversions']} conversions compared: {summary['agree']} agree, "
