@@ -69,30 +69,68 @@ def _reduce(op_type):
 for _prim, _op in REDUCE_OPS.items():
     register(PIPELINE, _prim)(_reduce(_op))
 
-def _require_bool(ctx, prim):
-    if np.dtype(ctx.in_avals[0].dtype) != np.bool_:
-        raise NotImplementedError(f"{prim} on integer operands (bitwise reduction) is not supported")
+_BITWISE = {"reduce_and": "BitwiseAnd", "reduce_or": "BitwiseOr", "reduce_xor": "BitwiseXor"}
 
 
-for _prim in ("reduce_and", "reduce_or"):
-    _inner = _reduce({"reduce_and": "ReduceMin", "reduce_or": "ReduceMax"}[_prim])
+def _bitwise_reduce(ctx, x, prim, axes):
+    """Integer and/or/xor reduction: pairwise halving (log2 n Bitwise ops per axis).
 
-    def _checked(ctx, x, _inner=_inner, _prim=_prim, **params):
-        _require_bool(ctx, _prim)
-        return _inner(ctx, x, **params)
+    ONNX has no bitwise Reduce op; the halving needs each axis length statically.
+    """
+    aval = ctx.in_avals[0]
+    dtype = np.dtype(aval.dtype)
+    ident = np.array(0, dtype)
+    if prim == "reduce_and":  # all bits set
+        ident = np.array(-1 if np.issubdtype(dtype, np.signedinteger) else np.iinfo(dtype).max, dtype)
+    fill = ctx.const(ident)
+    for axis in sorted(axes, reverse=True):
+        n = aval.shape[axis]
+        if not isinstance(n, int):
+            raise NotImplementedError(f"{prim} of integers over a symbolic axis length ({n}) is not supported")
+        ax = ctx.const(_i64([axis]))
+        if n == 0:
+            x, n = ctx.op("Pad", x, ctx.const(_i64([0, 1])), fill, ax), 1
+        while n > 1:
+            if n % 2:
+                x, n = ctx.op("Pad", x, ctx.const(_i64([0, 1])), fill, ax), n + 1
+            half = n // 2
+            lo = ctx.op("Slice", x, ctx.const(_i64([0])), ctx.const(_i64([half])), ax)
+            hi = ctx.op("Slice", x, ctx.const(_i64([half])), ctx.const(_i64([n])), ax)
+            x, n = ctx.op(_BITWISE[prim], lo, hi), half
+        x = ctx.op("Squeeze", x, ax)
+    return x
 
-    _checked.__doc__ = f"Lower {_prim} on booleans (min/max over 0/1)."
-    register(PIPELINE, _prim)(_checked)
+
+def _logical(prim, bool_op):
+    def lower(ctx, x, *, axes, **_):
+        if not axes:
+            return x
+        if np.dtype(ctx.in_avals[0].dtype) != np.bool_:
+            return _bitwise_reduce(ctx, x, prim, axes)
+        return bool_op(ctx, x, axes)
+
+    lower.__name__ = f"lower_{prim}"
+    lower.__doc__ = f"Lower {prim}: booleans via integer min/max/sum, integers bitwise."
+    return lower
 
 
-@register(PIPELINE, "reduce_xor")
-def reduce_xor(ctx, x, *, axes, **_):
-    """Boolean xor-reduction: parity of the number of True values."""
-    _require_bool(ctx, "reduce_xor")
-    if not axes:
-        return x
+def _bool_and(ctx, x, axes):
+    return _cast(ctx, ctx.op("ReduceMin", _cast(ctx, x, np.int32), ctx.const(_i64(axes)), keepdims=0), np.bool_)
+
+
+def _bool_or(ctx, x, axes):
+    return _cast(ctx, ctx.op("ReduceMax", _cast(ctx, x, np.int32), ctx.const(_i64(axes)), keepdims=0), np.bool_)
+
+
+def _bool_xor(ctx, x, axes):
+    """Parity of the number of True values."""
     s = ctx.op("ReduceSum", _cast(ctx, x, np.int32), ctx.const(_i64(axes)), keepdims=0)
     return _cast(ctx, ctx.op("Mod", s, ctx.const(np.array(2, np.int32))), np.bool_)
+
+
+register(PIPELINE, "reduce_and")(_logical("reduce_and", _bool_and))
+register(PIPELINE, "reduce_or")(_logical("reduce_or", _bool_or))
+register(PIPELINE, "reduce_xor")(_logical("reduce_xor", _bool_xor))
 
 
 # ---- argmax / argmin -----------------------------------------------------------------

@@ -54,10 +54,11 @@ def _reduce(op_type, prim):
     def lower(ctx, eqn):
         axes = eqn.params["axes"]
         in_dtype = eqn.invars[0].aval.dtype
-        if prim in ("reduce_and", "reduce_or") and np.dtype(in_dtype) != np.bool_:
-            raise NotImplementedError(f"{prim} on integer operands (bitwise reduction) is not supported")
         if not axes:
             _bind_identity(ctx, eqn)
+            return
+        if prim in ("reduce_and", "reduce_or") and np.dtype(in_dtype) != np.bool_:
+            _halving_bitwise(ctx, eqn, prim)
             return
         cdt = _compute_dtype(in_dtype)
         x = _cast_to(ctx, ctx.inputs(eqn)[0], in_dtype, cdt)
@@ -80,14 +81,50 @@ for _prim, _op in {**REDUCE_OPS, "reduce_and": "ReduceMin", "reduce_or": "Reduce
     register(PIPELINE, _prim)(_reduce(_op, _prim))
 
 
+_BITWISE_OP = {"reduce_and": "BitwiseAnd", "reduce_or": "BitwiseOr", "reduce_xor": "BitwiseXor"}
+
+
+def _halving_bitwise(ctx, eqn, prim):
+    """Integer and/or/xor reduction by pairwise halving; ONNX has no bitwise Reduce, and
+    the halving needs static axis lengths."""
+    aval = eqn.invars[0].aval
+    dtype = np.dtype(aval.dtype)
+    if prim == "reduce_and":
+        neutral = np.array(-1 if np.issubdtype(dtype, np.signedinteger) else np.iinfo(dtype).max, dtype)
+    else:
+        neutral = np.array(0, dtype)
+    fill = ctx.const(neutral)
+    (y,) = ctx.inputs(eqn)
+    axes = sorted(eqn.params["axes"], reverse=True)
+    for i, axis in enumerate(axes):
+        n = aval.shape[axis]
+        if not isinstance(n, int):
+            raise NotImplementedError(f"{prim} of integers over a symbolic axis length ({n}) is not supported")
+        ax = ctx.const(_i64([axis]))
+        if n == 0:
+            y, n = ctx.node1("Pad", [y, ctx.const(_i64([0, 1])), fill, ax]), 1
+        while n > 1:
+            if n % 2:
+                y, n = ctx.node1("Pad", [y, ctx.const(_i64([0, 1])), fill, ax]), n + 1
+            h = n // 2
+            first = ctx.node1("Slice", [y, ctx.const(_i64([0])), ctx.const(_i64([h])), ax])
+            second = ctx.node1("Slice", [y, ctx.const(_i64([h])), ctx.const(_i64([n])), ax])
+            y, n = ctx.node1(_BITWISE_OP[prim], [first, second]), h
+        if i == len(axes) - 1:
+            ctx.node("Squeeze", [y, ax], ctx.outputs(eqn))
+        else:
+            y = ctx.node1("Squeeze", [y, ax])
+
+
 @register(PIPELINE, "reduce_xor")
 def reduce_xor(ctx, eqn):
-    """Boolean xor-reduction: parity of the number of True values."""
-    if np.dtype(eqn.invars[0].aval.dtype) != np.bool_:
-        raise NotImplementedError("reduce_xor on integer operands (bitwise reduction) is not supported")
+    """Xor-reduction: parity of the True count for booleans, bitwise for integers."""
     axes = eqn.params["axes"]
     if not axes:
         _bind_identity(ctx, eqn)
+        return
+    if np.dtype(eqn.invars[0].aval.dtype) != np.bool_:
+        _halving_bitwise(ctx, eqn, "reduce_xor")
         return
     x = ctx.node1("Cast", ctx.inputs(eqn), to=onnx_elem_type(np.int32))
     s = ctx.node1("ReduceSum", [x, ctx.const(_i64(axes))], keepdims=0)

@@ -196,6 +196,30 @@ def test_reduce_xor__static():
     run_case(FAMILY, 'reduce_xor', 'static')
 
 
+def test_reduce_and_int32_bitwise__dynamic():
+    run_case(FAMILY, 'reduce_and_int32_bitwise', 'dynamic')
+
+
+def test_reduce_and_int32_bitwise__static():
+    run_case(FAMILY, 'reduce_and_int32_bitwise', 'static')
+
+
+def test_reduce_or_uint8_bitwise__dynamic():
+    run_case(FAMILY, 'reduce_or_uint8_bitwise', 'dynamic')
+
+
+def test_reduce_or_uint8_bitwise__static():
+    run_case(FAMILY, 'reduce_or_uint8_bitwise', 'static')
+
+
+def test_reduce_xor_int8_bitwise__dynamic():
+    run_case(FAMILY, 'reduce_xor_int8_bitwise', 'dynamic')
+
+
+def test_reduce_xor_int8_bitwise__static():
+    run_case(FAMILY, 'reduce_xor_int8_bitwise', 'static')
+
+
 def test_argmax__dynamic():
     run_case(FAMILY, 'argmax', 'dynamic')
 

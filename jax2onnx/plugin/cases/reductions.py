@@ -80,6 +80,15 @@ testcase(F, "reduce_or", "lax.reduce_or", fn=lambda x: jnp.any(x, axis=(0, 1)), 
 testcase(F, "reduce_or_of_compare", "lax.reduce_or", fn=lambda x: jnp.any(x > 1.0, axis=-1), inputs=[("B", 4)])
 testcase(F, "reduce_xor", "lax.reduce_xor", fn=lambda x: lax.reduce_xor_p.bind(x, axes=(1,)),
          inputs=[("B", 5)], input_dtypes=[np.bool_])
+testcase(F, "reduce_and_int32_bitwise", "lax.reduce_and",
+         fn=lambda x: lax.reduce_and_p.bind(x, axes=(1,)), inputs=[("B", 7)], input_dtypes=[np.int32],
+         input_gen=_ints(-2 ** 31, 2 ** 31 - 1))
+testcase(F, "reduce_or_uint8_bitwise", "lax.reduce_or",
+         fn=lambda x: lax.reduce_or_p.bind(x, axes=(0, 2)), inputs=[(3, "B", 5)], input_dtypes=[np.uint8],
+         input_gen=_ints(0, 256))
+testcase(F, "reduce_xor_int8_bitwise", "lax.reduce_xor",
+         fn=lambda x: lax.reduce_xor_p.bind(x, axes=(1,)), inputs=[("B", 6)], input_dtypes=[np.int8],
+         input_gen=_ints(-128, 128))
 
 # argmax / argmin
 testcase(F, "argmax", "lax.argmax", fn=lambda x: jnp.argmax(x, axis=1), inputs=[("B", 6)], f64=True,
