@@ -29,8 +29,14 @@ check-generated: $(STAMP)
 test: $(STAMP)
 	HYPOTHESIS_PROFILE=ci $(VPY) -m pytest -q -n $(JOBS) -m "not slow" tests tests2
 
+# Both trees in full with shadow compare on (xdist), then report.json, index.html and the gate.
+parity: $(STAMP)
+	$(VPY) scripts/parity_report.py -n $(JOBS) --out parity
+
+# What the nightly CI job runs: the parity run with the nightly Hypothesis profile
+# (hundreds of fuzz examples per test); exit status = the gate.
 nightly: $(STAMP)
-	HYPOTHESIS_PROFILE=nightly JAX2ONNX_SHADOW_COMPARE=1 $(VPY) -m pytest -q -n $(JOBS) tests tests2
+	HYPOTHESIS_PROFILE=nightly $(VPY) scripts/parity_report.py -n $(JOBS) --out parity
 
 clean:
 	rm -rf $(VENV) .artifacts .pytest_cache
