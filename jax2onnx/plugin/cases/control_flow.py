@@ -314,3 +314,12 @@ def scan_reverse_no_xs(c):
 
 testcase(F, "cond_literal_outputs", "lax.cond", fn=cond_literal_outputs, inputs=[("B", 2)], expect_ops=("If",))
 testcase(F, "scan_reverse_no_xs", "lax.scan", fn=scan_reverse_no_xs, inputs=[("B",)], expect_ops=("Loop",))
+
+
+def scan_over_dim_expression(c, xs):
+    """Scan length is the symbolic expression 2*B (xs reshaped from (B, 2, 3))."""
+    return lax.scan(lambda c, x: (c + x, c * x), c, xs.reshape(-1, 3), reverse=True)
+
+
+testcase(F, "scan_over_dim_expression", "lax.scan", fn=scan_over_dim_expression, inputs=[(3,), ("B", 2, 3)],
+         expect_ops=("Loop",))
