@@ -285,7 +285,11 @@ def reduce_precision(ctx, x, *, exponent_bits, mantissa_bits, **_):
             f"reduce_precision to (exponent_bits={exponent_bits}, mantissa_bits={mantissa_bits}) "
             f"has no exact ONNX lowering; supported: (5, 10), (8, 7), (8, 23)")
     if exponent_bits < src_e:
-        tiny = ctx.const(np.array(2.0 ** (2 - 2 ** (exponent_bits - 1)), dtype))
+        # XLA rounds the mantissa first and flushes what is still below the smallest
+        # normal: inputs under this threshold (the smallest normal less half an ulp of
+        # the narrow mantissa) become zero; the rest round as the Cast rounds them
+        tiny = ctx.const(np.array(2.0 ** (2 - 2 ** (exponent_bits - 1)) * (1 - 2.0 ** -(mantissa_bits + 2)),
+                                  dtype))
         zero = ctx.op("Mul", x, ctx.const(np.array(0, dtype)))  # keeps the sign of x
-        y = ctx.op("Where", ctx.op("Less", ctx.op("Abs", y), tiny), zero, y)
+        y = ctx.op("Where", ctx.op("Less", ctx.op("Abs", x), tiny), zero, y)
     return y

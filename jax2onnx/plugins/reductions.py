@@ -293,7 +293,9 @@ def reduce_precision(ctx, eqn):
     if e_bits >= src_e:
         ctx.node("Identity", [y], [out])
         return
-    smallest_normal = ctx.const(np.array(2.0 ** (2 - 2 ** (e_bits - 1)), dtype))
+    # flush like XLA (mantissa rounded first): inputs below the smallest normal minus half
+    # a narrow ulp end up under it and become signed zero; others keep the Cast's rounding
+    smallest_normal = ctx.const(np.array(2.0 ** (2 - 2 ** (e_bits - 1)) * (1 - 2.0 ** -(m_bits + 2)), dtype))
     signed_zero = ctx.node1("Mul", [x, ctx.const(np.array(0, dtype))])
-    tiny = ctx.node1("Less", [ctx.node1("Abs", [y]), smallest_normal])
+    tiny = ctx.node1("Less", [ctx.node1("Abs", [x]), smallest_normal])
     ctx.node("Where", [tiny, signed_zero, y], [out])

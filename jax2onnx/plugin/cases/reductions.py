@@ -27,8 +27,10 @@ def _precision_inputs(rng, shapes, dtypes):
     for shape, dt in zip(shapes, dtypes):
         a = (rng.standard_normal(shape) * 10.0 ** rng.integers(-9, 6, shape)).astype(dt)
         flat = a.reshape(-1)
+        edge = 2.0 ** -14  # float16's smallest normal: values just below it round up or flush
         specials = np.array([1 + 2.0 ** -11, 1 + 3 * 2.0 ** -11, 65519.0, 70000.0, -1e-6, 7e-5,
-                             1 + 2.0 ** -8, 1 + 3 * 2.0 ** -8, 3e38, -np.inf], dt)
+                             1 + 2.0 ** -8, 1 + 3 * 2.0 ** -8, 3e38, -np.inf, edge * (1 - 2.0 ** -13),
+                             -edge * (1 - 2.0 ** -11), edge * (1 - 2.0 ** -12), np.nan], dt)
         flat[: min(flat.size, specials.size)] = specials[: flat.size]
         out.append(a)
     return out
