@@ -218,3 +218,31 @@ def test_sort_size0_axis__static():
 
 def test_top_k_size0_batch__static():
     run_case(FAMILY, 'top_k_size0_batch', 'static')
+
+
+def test_jnp_argsort__dynamic():
+    run_case(FAMILY, 'jnp_argsort', 'dynamic')
+
+
+def test_jnp_argsort__static():
+    run_case(FAMILY, 'jnp_argsort', 'static')
+
+
+def test_jnp_argsort__f64():
+    run_case(FAMILY, 'jnp_argsort', 'f64')
+
+
+def test_jnp_argsort_descending__dynamic():
+    run_case(FAMILY, 'jnp_argsort_descending', 'dynamic')
+
+
+def test_jnp_argsort_descending__static():
+    run_case(FAMILY, 'jnp_argsort_descending', 'static')
+
+
+def test_jnp_argsort_batch_axis__dynamic():
+    run_case(FAMILY, 'jnp_argsort_batch_axis', 'dynamic')
+
+
+def test_jnp_argsort_batch_axis__static():
+    run_case(FAMILY, 'jnp_argsort_batch_axis', 'static')

@@ -462,3 +462,23 @@ def test_flax_pool_min__dynamic():
 
 def test_flax_pool_min__static():
     run_case(FAMILY, 'flax_pool_min', 'static')
+
+
+def test_conv_transpose_flipped_kernel__dynamic():
+    run_case(FAMILY, 'conv_transpose_flipped_kernel', 'dynamic')
+
+
+def test_conv_transpose_flipped_kernel__static():
+    run_case(FAMILY, 'conv_transpose_flipped_kernel', 'static')
+
+
+def test_conv_transpose_flipped_kernel__f64():
+    run_case(FAMILY, 'conv_transpose_flipped_kernel', 'f64')
+
+
+def test_conv_int8_preferred_int32__dynamic():
+    run_case(FAMILY, 'conv_int8_preferred_int32', 'dynamic')
+
+
+def test_conv_int8_preferred_int32__static():
+    run_case(FAMILY, 'conv_int8_preferred_int32', 'static')

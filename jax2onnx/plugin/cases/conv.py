@@ -158,3 +158,9 @@ def _flax_min_pool(x):
 
 
 testcase(F, "flax_pool_min", "flax.linen.pool", fn=_flax_min_pool, inputs=[("B", 4, 4, 1)])
+testcase(F, "conv_transpose_flipped_kernel", "lax.conv_transpose",
+         fn=lambda x, w: lax.conv_transpose(x, w, (2, 1), ((1, 2), (0, 1)), dimension_numbers=("NCHW", "OIHW", "NCHW"),
+                                            transpose_kernel=True),
+         inputs=[("B", 3, 4, 5), (3, 2, 3, 2)], f64=True, rtol=1e-4, atol=1e-4)
+testcase(F, "conv_int8_preferred_int32", C, fn=_conv((1,), "VALID", preferred_element_type=jnp.int32),
+         inputs=[("B", 2, 9), (3, 2, 4)], input_dtypes=[np.int8, np.int8], input_gen=_ints(-128, 128))

@@ -90,3 +90,11 @@ testcase(F, "sort_int64_keys_two_keys", "lax.sort",
          input_dtypes=[np.int32, np.int32], input_gen=_ints(0, 3), f64=True)
 testcase(F, "sort_size0_axis", "lax.sort", fn=lambda x: jnp.sort(x, axis=1), inputs=[("B", 0)])
 testcase(F, "top_k_size0_batch", "lax.top_k", fn=lambda x: lax.top_k(x, 2), inputs=[(0, 5)])
+
+# jnp.argsort itself (sort with an iota operand; descending reverses around a stable sort)
+testcase(F, "jnp_argsort", "lax.sort", fn=lambda x: jnp.argsort(x, axis=-1), inputs=[("B", 10)],
+         input_dtypes=[np.int32], input_gen=_ints(0, 3), f64=True)
+testcase(F, "jnp_argsort_descending", "lax.sort", fn=lambda x: jnp.argsort(x, axis=1, descending=True),
+         inputs=[("B", 11)], input_gen=_tied_floats)
+testcase(F, "jnp_argsort_batch_axis", "lax.sort", fn=lambda x: jnp.argsort(x, axis=0), inputs=[("B", 3)],
+         input_gen=_tied_floats, sizes={"B": (4, 9)})
