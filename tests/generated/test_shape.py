@@ -485,3 +485,31 @@ def test_dim_as_value_float__f64():
 
 def test_dim_as_value_int__dynamic():
     run_case(FAMILY, 'dim_as_value_int', 'dynamic')
+
+
+def test_grad_of_pad__static():
+    run_case(FAMILY, 'grad_of_pad', 'static')
+
+
+def test_grad_of_pad__f64():
+    run_case(FAMILY, 'grad_of_pad', 'f64')
+
+
+def test_grad_of_pad_symbolic__dynamic():
+    run_case(FAMILY, 'grad_of_pad_symbolic', 'dynamic')
+
+
+def test_grad_of_pad_symbolic__static():
+    run_case(FAMILY, 'grad_of_pad_symbolic', 'static')
+
+
+def test_grad_of_rev_concat__dynamic():
+    run_case(FAMILY, 'grad_of_rev_concat', 'dynamic')
+
+
+def test_grad_of_rev_concat__static():
+    run_case(FAMILY, 'grad_of_rev_concat', 'static')
+
+
+def test_iota_bfloat16__static():
+    run_case(FAMILY, 'iota_bfloat16', 'static')

@@ -108,12 +108,180 @@ def test_add_broadcast_row__static():
     run_case(FAMILY, 'add_broadcast_row', 'static')
 
 
+def test_add_broadcast_row__f64():
+    run_case(FAMILY, 'add_broadcast_row', 'f64')
+
+
+def test_add_size0__static():
+    run_case(FAMILY, 'add_size0', 'static')
+
+
 def test_add_int32__static():
     run_case(FAMILY, 'add_int32', 'static')
 
 
+def test_add_int32__f64():
+    run_case(FAMILY, 'add_int32', 'f64')
+
+
+def test_mul_int8__dynamic():
+    run_case(FAMILY, 'mul_int8', 'dynamic')
+
+
+def test_mul_int8__static():
+    run_case(FAMILY, 'mul_int8', 'static')
+
+
+def test_max_int8__dynamic():
+    run_case(FAMILY, 'max_int8', 'dynamic')
+
+
+def test_max_int8__static():
+    run_case(FAMILY, 'max_int8', 'static')
+
+
+def test_min_int8__static():
+    run_case(FAMILY, 'min_int8', 'static')
+
+
+def test_mul_uint8__dynamic():
+    run_case(FAMILY, 'mul_uint8', 'dynamic')
+
+
+def test_mul_uint8__static():
+    run_case(FAMILY, 'mul_uint8', 'static')
+
+
+def test_max_uint8__dynamic():
+    run_case(FAMILY, 'max_uint8', 'dynamic')
+
+
+def test_max_uint8__static():
+    run_case(FAMILY, 'max_uint8', 'static')
+
+
+def test_min_uint8__static():
+    run_case(FAMILY, 'min_uint8', 'static')
+
+
+def test_mul_int16__dynamic():
+    run_case(FAMILY, 'mul_int16', 'dynamic')
+
+
+def test_mul_int16__static():
+    run_case(FAMILY, 'mul_int16', 'static')
+
+
+def test_max_int16__dynamic():
+    run_case(FAMILY, 'max_int16', 'dynamic')
+
+
+def test_max_int16__static():
+    run_case(FAMILY, 'max_int16', 'static')
+
+
+def test_min_int16__static():
+    run_case(FAMILY, 'min_int16', 'static')
+
+
+def test_mul_uint16__dynamic():
+    run_case(FAMILY, 'mul_uint16', 'dynamic')
+
+
+def test_mul_uint16__static():
+    run_case(FAMILY, 'mul_uint16', 'static')
+
+
+def test_max_uint16__dynamic():
+    run_case(FAMILY, 'max_uint16', 'dynamic')
+
+
+def test_max_uint16__static():
+    run_case(FAMILY, 'max_uint16', 'static')
+
+
+def test_min_uint16__static():
+    run_case(FAMILY, 'min_uint16', 'static')
+
+
+def test_mul_uint32__dynamic():
+    run_case(FAMILY, 'mul_uint32', 'dynamic')
+
+
+def test_mul_uint32__static():
+    run_case(FAMILY, 'mul_uint32', 'static')
+
+
+def test_max_uint32__dynamic():
+    run_case(FAMILY, 'max_uint32', 'dynamic')
+
+
+def test_max_uint32__static():
+    run_case(FAMILY, 'max_uint32', 'static')
+
+
+def test_min_uint32__static():
+    run_case(FAMILY, 'min_uint32', 'static')
+
+
+def test_mul_float16__dynamic():
+    run_case(FAMILY, 'mul_float16', 'dynamic')
+
+
+def test_mul_float16__static():
+    run_case(FAMILY, 'mul_float16', 'static')
+
+
+def test_max_float16__dynamic():
+    run_case(FAMILY, 'max_float16', 'dynamic')
+
+
+def test_max_float16__static():
+    run_case(FAMILY, 'max_float16', 'static')
+
+
+def test_min_float16__static():
+    run_case(FAMILY, 'min_float16', 'static')
+
+
+def test_max_nan__static():
+    run_case(FAMILY, 'max_nan', 'static')
+
+
+def test_max_nan__f64():
+    run_case(FAMILY, 'max_nan', 'f64')
+
+
+def test_min_int32__dynamic():
+    run_case(FAMILY, 'min_int32', 'dynamic')
+
+
+def test_min_int32__static():
+    run_case(FAMILY, 'min_int32', 'static')
+
+
+def test_min_int32__f64():
+    run_case(FAMILY, 'min_int32', 'f64')
+
+
 def test_div_int32_truncates__static():
     run_case(FAMILY, 'div_int32_truncates', 'static')
+
+
+def test_div_int32_truncates__f64():
+    run_case(FAMILY, 'div_int32_truncates', 'f64')
+
+
+def test_div_int_by_zero__static():
+    run_case(FAMILY, 'div_int_by_zero', 'static')
+
+
+def test_div_int_by_zero__f64():
+    run_case(FAMILY, 'div_int_by_zero', 'f64')
+
+
+def test_div_uint8_by_zero__static():
+    run_case(FAMILY, 'div_uint8_by_zero', 'static')
 
 
 @pytest.mark.ir_smoke
@@ -124,6 +292,123 @@ def test_neg__dynamic():
 @pytest.mark.ir_smoke
 def test_neg__static():
     run_case(FAMILY, 'neg', 'static')
+
+
+@pytest.mark.ir_smoke
+def test_neg__f64():
+    run_case(FAMILY, 'neg', 'f64')
+
+
+def test_neg_int32__dynamic():
+    run_case(FAMILY, 'neg_int32', 'dynamic')
+
+
+def test_neg_int32__static():
+    run_case(FAMILY, 'neg_int32', 'static')
+
+
+def test_neg_int32__f64():
+    run_case(FAMILY, 'neg_int32', 'f64')
+
+
+def test_neg_uint32__static():
+    run_case(FAMILY, 'neg_uint32', 'static')
+
+
+def test_neg_int16__static():
+    run_case(FAMILY, 'neg_int16', 'static')
+
+
+def test_abs__dynamic():
+    run_case(FAMILY, 'abs', 'dynamic')
+
+
+def test_abs__static():
+    run_case(FAMILY, 'abs', 'static')
+
+
+def test_abs__f64():
+    run_case(FAMILY, 'abs', 'f64')
+
+
+def test_abs_int32__dynamic():
+    run_case(FAMILY, 'abs_int32', 'dynamic')
+
+
+def test_abs_int32__static():
+    run_case(FAMILY, 'abs_int32', 'static')
+
+
+def test_abs_int32__f64():
+    run_case(FAMILY, 'abs_int32', 'f64')
+
+
+def test_abs_int8__static():
+    run_case(FAMILY, 'abs_int8', 'static')
+
+
+def test_sign__dynamic():
+    run_case(FAMILY, 'sign', 'dynamic')
+
+
+def test_sign__static():
+    run_case(FAMILY, 'sign', 'static')
+
+
+def test_sign__f64():
+    run_case(FAMILY, 'sign', 'f64')
+
+
+def test_sign_int32__dynamic():
+    run_case(FAMILY, 'sign_int32', 'dynamic')
+
+
+def test_sign_int32__static():
+    run_case(FAMILY, 'sign_int32', 'static')
+
+
+def test_sign_int32__f64():
+    run_case(FAMILY, 'sign_int32', 'f64')
+
+
+def test_sign_int8__static():
+    run_case(FAMILY, 'sign_int8', 'static')
+
+
+def test_square__dynamic():
+    run_case(FAMILY, 'square', 'dynamic')
+
+
+def test_square__static():
+    run_case(FAMILY, 'square', 'static')
+
+
+def test_square__f64():
+    run_case(FAMILY, 'square', 'f64')
+
+
+def test_square_int32__dynamic():
+    run_case(FAMILY, 'square_int32', 'dynamic')
+
+
+def test_square_int32__static():
+    run_case(FAMILY, 'square_int32', 'static')
+
+
+def test_square_int32__f64():
+    run_case(FAMILY, 'square_int32', 'f64')
+
+
+def test_square_int8__static():
+    run_case(FAMILY, 'square_int8', 'static')
+
+
+def test_sign_nan__static():
+    run_case(FAMILY, 'sign_nan', 'static')
+
+
+def test_sign_nan__f64():
+    run_case(FAMILY, 'sign_nan', 'f64')
 
 
 def test_exp__dynamic():
@@ -138,6 +423,10 @@ def test_exp__f64():
     run_case(FAMILY, 'exp', 'f64')
 
 
+def test_exp_f16__static():
+    run_case(FAMILY, 'exp_f16', 'static')
+
+
 def test_tanh__dynamic():
     run_case(FAMILY, 'tanh', 'dynamic')
 
@@ -148,6 +437,10 @@ def test_tanh__static():
 
 def test_tanh__f64():
     run_case(FAMILY, 'tanh', 'f64')
+
+
+def test_tanh_f16__static():
+    run_case(FAMILY, 'tanh_f16', 'static')
 
 
 def test_logistic__dynamic():
@@ -162,6 +455,10 @@ def test_logistic__f64():
     run_case(FAMILY, 'logistic', 'f64')
 
 
+def test_logistic_f16__static():
+    run_case(FAMILY, 'logistic_f16', 'static')
+
+
 def test_log__dynamic():
     run_case(FAMILY, 'log', 'dynamic')
 
@@ -172,6 +469,10 @@ def test_log__static():
 
 def test_log__f64():
     run_case(FAMILY, 'log', 'f64')
+
+
+def test_log_f16__static():
+    run_case(FAMILY, 'log_f16', 'static')
 
 
 def test_sqrt__dynamic():
@@ -186,6 +487,10 @@ def test_sqrt__f64():
     run_case(FAMILY, 'sqrt', 'f64')
 
 
+def test_sqrt_f16__static():
+    run_case(FAMILY, 'sqrt_f16', 'static')
+
+
 def test_rsqrt__dynamic():
     run_case(FAMILY, 'rsqrt', 'dynamic')
 
@@ -198,12 +503,180 @@ def test_rsqrt__f64():
     run_case(FAMILY, 'rsqrt', 'f64')
 
 
+def test_rsqrt_f16__static():
+    run_case(FAMILY, 'rsqrt_f16', 'static')
+
+
+def test_sin__dynamic():
+    run_case(FAMILY, 'sin', 'dynamic')
+
+
+def test_sin__static():
+    run_case(FAMILY, 'sin', 'static')
+
+
+def test_sin__f64():
+    run_case(FAMILY, 'sin', 'f64')
+
+
+def test_sin_f16__static():
+    run_case(FAMILY, 'sin_f16', 'static')
+
+
+def test_cos__dynamic():
+    run_case(FAMILY, 'cos', 'dynamic')
+
+
+def test_cos__static():
+    run_case(FAMILY, 'cos', 'static')
+
+
+def test_cos__f64():
+    run_case(FAMILY, 'cos', 'f64')
+
+
+def test_cos_f16__static():
+    run_case(FAMILY, 'cos_f16', 'static')
+
+
+def test_floor__dynamic():
+    run_case(FAMILY, 'floor', 'dynamic')
+
+
+def test_floor__static():
+    run_case(FAMILY, 'floor', 'static')
+
+
+def test_floor__f64():
+    run_case(FAMILY, 'floor', 'f64')
+
+
+def test_floor_f16__static():
+    run_case(FAMILY, 'floor_f16', 'static')
+
+
+def test_ceil__dynamic():
+    run_case(FAMILY, 'ceil', 'dynamic')
+
+
+def test_ceil__static():
+    run_case(FAMILY, 'ceil', 'static')
+
+
+def test_ceil__f64():
+    run_case(FAMILY, 'ceil', 'f64')
+
+
+def test_ceil_f16__static():
+    run_case(FAMILY, 'ceil_f16', 'static')
+
+
+def test_exp2__dynamic():
+    run_case(FAMILY, 'exp2', 'dynamic')
+
+
+def test_exp2__static():
+    run_case(FAMILY, 'exp2', 'static')
+
+
+def test_exp2__f64():
+    run_case(FAMILY, 'exp2', 'f64')
+
+
+def test_exp2_f16__static():
+    run_case(FAMILY, 'exp2_f16', 'static')
+
+
+def test_cbrt__dynamic():
+    run_case(FAMILY, 'cbrt', 'dynamic')
+
+
+def test_cbrt__static():
+    run_case(FAMILY, 'cbrt', 'static')
+
+
+def test_cbrt__f64():
+    run_case(FAMILY, 'cbrt', 'f64')
+
+
+def test_cbrt_f16__static():
+    run_case(FAMILY, 'cbrt_f16', 'static')
+
+
+def test_exp_size0__static():
+    run_case(FAMILY, 'exp_size0', 'static')
+
+
+def test_round_half_even__static():
+    run_case(FAMILY, 'round_half_even', 'static')
+
+
+def test_round_half_even__f64():
+    run_case(FAMILY, 'round_half_even', 'f64')
+
+
+def test_round_away_from_zero__static():
+    run_case(FAMILY, 'round_away_from_zero', 'static')
+
+
+def test_round_away_from_zero__f64():
+    run_case(FAMILY, 'round_away_from_zero', 'f64')
+
+
+def test_round_dynamic__dynamic():
+    run_case(FAMILY, 'round_dynamic', 'dynamic')
+
+
+def test_round_dynamic__static():
+    run_case(FAMILY, 'round_dynamic', 'static')
+
+
+def test_round_dynamic__f64():
+    run_case(FAMILY, 'round_dynamic', 'f64')
+
+
+def test_round_special__static():
+    run_case(FAMILY, 'round_special', 'static')
+
+
+def test_pow_float_int__dynamic():
+    run_case(FAMILY, 'pow_float_int', 'dynamic')
+
+
+def test_pow_float_int__static():
+    run_case(FAMILY, 'pow_float_int', 'static')
+
+
+def test_pow_float_int__f64():
+    run_case(FAMILY, 'pow_float_int', 'f64')
+
+
+def test_pow_scalar_exponent__dynamic():
+    run_case(FAMILY, 'pow_scalar_exponent', 'dynamic')
+
+
+def test_pow_scalar_exponent__static():
+    run_case(FAMILY, 'pow_scalar_exponent', 'static')
+
+
+def test_pow_scalar_exponent__f64():
+    run_case(FAMILY, 'pow_scalar_exponent', 'f64')
+
+
+def test_pow_f16__static():
+    run_case(FAMILY, 'pow_f16', 'static')
+
+
 def test_integer_pow_0__dynamic():
     run_case(FAMILY, 'integer_pow_0', 'dynamic')
 
 
 def test_integer_pow_0__static():
     run_case(FAMILY, 'integer_pow_0', 'static')
+
+
+def test_integer_pow_0__f64():
+    run_case(FAMILY, 'integer_pow_0', 'f64')
 
 
 def test_integer_pow_1__dynamic():
@@ -214,12 +687,20 @@ def test_integer_pow_1__static():
     run_case(FAMILY, 'integer_pow_1', 'static')
 
 
+def test_integer_pow_1__f64():
+    run_case(FAMILY, 'integer_pow_1', 'f64')
+
+
 def test_integer_pow_2__dynamic():
     run_case(FAMILY, 'integer_pow_2', 'dynamic')
 
 
 def test_integer_pow_2__static():
     run_case(FAMILY, 'integer_pow_2', 'static')
+
+
+def test_integer_pow_2__f64():
+    run_case(FAMILY, 'integer_pow_2', 'f64')
 
 
 def test_integer_pow_3__dynamic():
@@ -230,6 +711,22 @@ def test_integer_pow_3__static():
     run_case(FAMILY, 'integer_pow_3', 'static')
 
 
+def test_integer_pow_3__f64():
+    run_case(FAMILY, 'integer_pow_3', 'f64')
+
+
+def test_integer_pow_5__dynamic():
+    run_case(FAMILY, 'integer_pow_5', 'dynamic')
+
+
+def test_integer_pow_5__static():
+    run_case(FAMILY, 'integer_pow_5', 'static')
+
+
+def test_integer_pow_5__f64():
+    run_case(FAMILY, 'integer_pow_5', 'f64')
+
+
 def test_integer_pow_m2__dynamic():
     run_case(FAMILY, 'integer_pow_m2', 'dynamic')
 
@@ -238,9 +735,137 @@ def test_integer_pow_m2__static():
     run_case(FAMILY, 'integer_pow_m2', 'static')
 
 
-def test_erf__dynamic():
-    run_case(FAMILY, 'erf', 'dynamic')
+def test_integer_pow_m2__f64():
+    run_case(FAMILY, 'integer_pow_m2', 'f64')
 
 
-def test_erf__static():
-    run_case(FAMILY, 'erf', 'static')
+def test_integer_pow_m3__dynamic():
+    run_case(FAMILY, 'integer_pow_m3', 'dynamic')
+
+
+def test_integer_pow_m3__static():
+    run_case(FAMILY, 'integer_pow_m3', 'static')
+
+
+def test_integer_pow_m3__f64():
+    run_case(FAMILY, 'integer_pow_m3', 'f64')
+
+
+def test_integer_pow_int32__dynamic():
+    run_case(FAMILY, 'integer_pow_int32', 'dynamic')
+
+
+def test_integer_pow_int32__static():
+    run_case(FAMILY, 'integer_pow_int32', 'static')
+
+
+def test_integer_pow_int32__f64():
+    run_case(FAMILY, 'integer_pow_int32', 'f64')
+
+
+def test_integer_pow_uint8__static():
+    run_case(FAMILY, 'integer_pow_uint8', 'static')
+
+
+def test_rem_float__dynamic():
+    run_case(FAMILY, 'rem_float', 'dynamic')
+
+
+def test_rem_float__static():
+    run_case(FAMILY, 'rem_float', 'static')
+
+
+def test_rem_float__f64():
+    run_case(FAMILY, 'rem_float', 'f64')
+
+
+def test_rem_float_sign__static():
+    run_case(FAMILY, 'rem_float_sign', 'static')
+
+
+def test_rem_float_sign__f64():
+    run_case(FAMILY, 'rem_float_sign', 'f64')
+
+
+def test_rem_int32__static():
+    run_case(FAMILY, 'rem_int32', 'static')
+
+
+def test_rem_int32__f64():
+    run_case(FAMILY, 'rem_int32', 'f64')
+
+
+def test_rem_int_dynamic__dynamic():
+    run_case(FAMILY, 'rem_int_dynamic', 'dynamic')
+
+
+def test_rem_int_dynamic__static():
+    run_case(FAMILY, 'rem_int_dynamic', 'static')
+
+
+def test_rem_int8__static():
+    run_case(FAMILY, 'rem_int8', 'static')
+
+
+def test_rem_uint16__static():
+    run_case(FAMILY, 'rem_uint16', 'static')
+
+
+def test_rem_float16__static():
+    run_case(FAMILY, 'rem_float16', 'static')
+
+
+def test_clamp_scalar_bounds__dynamic():
+    run_case(FAMILY, 'clamp_scalar_bounds', 'dynamic')
+
+
+def test_clamp_scalar_bounds__static():
+    run_case(FAMILY, 'clamp_scalar_bounds', 'static')
+
+
+def test_clamp_scalar_bounds__f64():
+    run_case(FAMILY, 'clamp_scalar_bounds', 'f64')
+
+
+def test_clamp_array_bounds__dynamic():
+    run_case(FAMILY, 'clamp_array_bounds', 'dynamic')
+
+
+def test_clamp_array_bounds__static():
+    run_case(FAMILY, 'clamp_array_bounds', 'static')
+
+
+def test_clamp_array_bounds__f64():
+    run_case(FAMILY, 'clamp_array_bounds', 'f64')
+
+
+def test_clamp_int32__dynamic():
+    run_case(FAMILY, 'clamp_int32', 'dynamic')
+
+
+def test_clamp_int32__static():
+    run_case(FAMILY, 'clamp_int32', 'static')
+
+
+def test_clamp_int32__f64():
+    run_case(FAMILY, 'clamp_int32', 'f64')
+
+
+def test_clamp_int16__static():
+    run_case(FAMILY, 'clamp_int16', 'static')
+
+
+def test_is_finite__dynamic():
+    run_case(FAMILY, 'is_finite', 'dynamic')
+
+
+def test_is_finite__static():
+    run_case(FAMILY, 'is_finite', 'static')
+
+
+def test_is_finite__f64():
+    run_case(FAMILY, 'is_finite', 'f64')
+
+
+def test_is_finite_f16__static():
+    run_case(FAMILY, 'is_finite_f16', 'static')

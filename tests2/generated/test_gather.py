@@ -202,3 +202,19 @@ def test_gather_size0_indices__dynamic():
 
 def test_gather_size0_indices__static():
     run_case(FAMILY, 'gather_size0_indices', 'static')
+
+
+def test_gather_uint8_indices__dynamic():
+    run_case(FAMILY, 'gather_uint8_indices', 'dynamic')
+
+
+def test_gather_uint8_indices__static():
+    run_case(FAMILY, 'gather_uint8_indices', 'static')
+
+
+def test_gather_size0_axis_fill__static():
+    run_case(FAMILY, 'gather_size0_axis_fill', 'static')
+
+
+def test_gather_f16_clip__static():
+    run_case(FAMILY, 'gather_f16_clip', 'static')

@@ -138,3 +138,23 @@ def test_dynamic_slice_vmap__dynamic():
 
 def test_dynamic_slice_vmap__static():
     run_case(FAMILY, 'dynamic_slice_vmap', 'static')
+
+
+def test_grad_of_dynamic_slice__dynamic():
+    run_case(FAMILY, 'grad_of_dynamic_slice', 'dynamic')
+
+
+def test_grad_of_dynamic_slice__static():
+    run_case(FAMILY, 'grad_of_dynamic_slice', 'static')
+
+
+def test_grad_of_dynamic_slice__f64():
+    run_case(FAMILY, 'grad_of_dynamic_slice', 'f64')
+
+
+def test_slice_negative_stride_via_rev__dynamic():
+    run_case(FAMILY, 'slice_negative_stride_via_rev', 'dynamic')
+
+
+def test_slice_negative_stride_via_rev__static():
+    run_case(FAMILY, 'slice_negative_stride_via_rev', 'static')

@@ -16,12 +16,52 @@ def test_eq__static():
     run_case(FAMILY, 'eq', 'static')
 
 
+def test_eq__f64():
+    run_case(FAMILY, 'eq', 'f64')
+
+
+def test_eq_float_nan__static():
+    run_case(FAMILY, 'eq_float_nan', 'static')
+
+
+def test_eq_float_nan__f64():
+    run_case(FAMILY, 'eq_float_nan', 'f64')
+
+
+def test_eq_bool__static():
+    run_case(FAMILY, 'eq_bool', 'static')
+
+
+def test_eq_uint16__static():
+    run_case(FAMILY, 'eq_uint16', 'static')
+
+
 def test_ne__dynamic():
     run_case(FAMILY, 'ne', 'dynamic')
 
 
 def test_ne__static():
     run_case(FAMILY, 'ne', 'static')
+
+
+def test_ne__f64():
+    run_case(FAMILY, 'ne', 'f64')
+
+
+def test_ne_float_nan__static():
+    run_case(FAMILY, 'ne_float_nan', 'static')
+
+
+def test_ne_float_nan__f64():
+    run_case(FAMILY, 'ne_float_nan', 'f64')
+
+
+def test_ne_bool__static():
+    run_case(FAMILY, 'ne_bool', 'static')
+
+
+def test_ne_uint16__static():
+    run_case(FAMILY, 'ne_uint16', 'static')
 
 
 def test_lt__dynamic():
@@ -32,12 +72,52 @@ def test_lt__static():
     run_case(FAMILY, 'lt', 'static')
 
 
+def test_lt__f64():
+    run_case(FAMILY, 'lt', 'f64')
+
+
+def test_lt_float_nan__static():
+    run_case(FAMILY, 'lt_float_nan', 'static')
+
+
+def test_lt_float_nan__f64():
+    run_case(FAMILY, 'lt_float_nan', 'f64')
+
+
+def test_lt_bool__static():
+    run_case(FAMILY, 'lt_bool', 'static')
+
+
+def test_lt_uint16__static():
+    run_case(FAMILY, 'lt_uint16', 'static')
+
+
 def test_le__dynamic():
     run_case(FAMILY, 'le', 'dynamic')
 
 
 def test_le__static():
     run_case(FAMILY, 'le', 'static')
+
+
+def test_le__f64():
+    run_case(FAMILY, 'le', 'f64')
+
+
+def test_le_float_nan__static():
+    run_case(FAMILY, 'le_float_nan', 'static')
+
+
+def test_le_float_nan__f64():
+    run_case(FAMILY, 'le_float_nan', 'f64')
+
+
+def test_le_bool__static():
+    run_case(FAMILY, 'le_bool', 'static')
+
+
+def test_le_uint16__static():
+    run_case(FAMILY, 'le_uint16', 'static')
 
 
 def test_gt__dynamic():
@@ -48,12 +128,300 @@ def test_gt__static():
     run_case(FAMILY, 'gt', 'static')
 
 
+def test_gt__f64():
+    run_case(FAMILY, 'gt', 'f64')
+
+
+def test_gt_float_nan__static():
+    run_case(FAMILY, 'gt_float_nan', 'static')
+
+
+def test_gt_float_nan__f64():
+    run_case(FAMILY, 'gt_float_nan', 'f64')
+
+
+def test_gt_bool__static():
+    run_case(FAMILY, 'gt_bool', 'static')
+
+
+def test_gt_uint16__static():
+    run_case(FAMILY, 'gt_uint16', 'static')
+
+
 def test_ge__dynamic():
     run_case(FAMILY, 'ge', 'dynamic')
 
 
 def test_ge__static():
     run_case(FAMILY, 'ge', 'static')
+
+
+def test_ge__f64():
+    run_case(FAMILY, 'ge', 'f64')
+
+
+def test_ge_float_nan__static():
+    run_case(FAMILY, 'ge_float_nan', 'static')
+
+
+def test_ge_float_nan__f64():
+    run_case(FAMILY, 'ge_float_nan', 'f64')
+
+
+def test_ge_bool__static():
+    run_case(FAMILY, 'ge_bool', 'static')
+
+
+def test_ge_uint16__static():
+    run_case(FAMILY, 'ge_uint16', 'static')
+
+
+def test_lt_broadcast_scalar__dynamic():
+    run_case(FAMILY, 'lt_broadcast_scalar', 'dynamic')
+
+
+def test_lt_broadcast_scalar__static():
+    run_case(FAMILY, 'lt_broadcast_scalar', 'static')
+
+
+def test_lt_broadcast_scalar__f64():
+    run_case(FAMILY, 'lt_broadcast_scalar', 'f64')
+
+
+def test_eq_size0__static():
+    run_case(FAMILY, 'eq_size0', 'static')
+
+
+def test_and_bool__dynamic():
+    run_case(FAMILY, 'and_bool', 'dynamic')
+
+
+def test_and_bool__static():
+    run_case(FAMILY, 'and_bool', 'static')
+
+
+def test_and_int32__dynamic():
+    run_case(FAMILY, 'and_int32', 'dynamic')
+
+
+def test_and_int32__static():
+    run_case(FAMILY, 'and_int32', 'static')
+
+
+def test_and_int32__f64():
+    run_case(FAMILY, 'and_int32', 'f64')
+
+
+def test_and_uint8__static():
+    run_case(FAMILY, 'and_uint8', 'static')
+
+
+def test_or_bool__dynamic():
+    run_case(FAMILY, 'or_bool', 'dynamic')
+
+
+def test_or_bool__static():
+    run_case(FAMILY, 'or_bool', 'static')
+
+
+def test_or_int32__dynamic():
+    run_case(FAMILY, 'or_int32', 'dynamic')
+
+
+def test_or_int32__static():
+    run_case(FAMILY, 'or_int32', 'static')
+
+
+def test_or_int32__f64():
+    run_case(FAMILY, 'or_int32', 'f64')
+
+
+def test_or_uint8__static():
+    run_case(FAMILY, 'or_uint8', 'static')
+
+
+def test_xor_bool__dynamic():
+    run_case(FAMILY, 'xor_bool', 'dynamic')
+
+
+def test_xor_bool__static():
+    run_case(FAMILY, 'xor_bool', 'static')
+
+
+def test_xor_int32__dynamic():
+    run_case(FAMILY, 'xor_int32', 'dynamic')
+
+
+def test_xor_int32__static():
+    run_case(FAMILY, 'xor_int32', 'static')
+
+
+def test_xor_int32__f64():
+    run_case(FAMILY, 'xor_int32', 'f64')
+
+
+def test_xor_uint8__static():
+    run_case(FAMILY, 'xor_uint8', 'static')
+
+
+def test_not_bool__dynamic():
+    run_case(FAMILY, 'not_bool', 'dynamic')
+
+
+def test_not_bool__static():
+    run_case(FAMILY, 'not_bool', 'static')
+
+
+def test_not_int32__dynamic():
+    run_case(FAMILY, 'not_int32', 'dynamic')
+
+
+def test_not_int32__static():
+    run_case(FAMILY, 'not_int32', 'static')
+
+
+def test_not_int32__f64():
+    run_case(FAMILY, 'not_int32', 'f64')
+
+
+def test_not_uint16__static():
+    run_case(FAMILY, 'not_uint16', 'static')
+
+
+def test_logical_and_where__dynamic():
+    run_case(FAMILY, 'logical_and_where', 'dynamic')
+
+
+def test_logical_and_where__static():
+    run_case(FAMILY, 'logical_and_where', 'static')
+
+
+def test_logical_and_where__f64():
+    run_case(FAMILY, 'logical_and_where', 'f64')
+
+
+def test_shift_left_int32__dynamic():
+    run_case(FAMILY, 'shift_left_int32', 'dynamic')
+
+
+def test_shift_left_int32__static():
+    run_case(FAMILY, 'shift_left_int32', 'static')
+
+
+def test_shift_left_int32__f64():
+    run_case(FAMILY, 'shift_left_int32', 'f64')
+
+
+def test_shift_left_int8__static():
+    run_case(FAMILY, 'shift_left_int8', 'static')
+
+
+def test_shift_left_uint8__static():
+    run_case(FAMILY, 'shift_left_uint8', 'static')
+
+
+def test_shift_left_int16__static():
+    run_case(FAMILY, 'shift_left_int16', 'static')
+
+
+def test_shift_left_uint16__static():
+    run_case(FAMILY, 'shift_left_uint16', 'static')
+
+
+def test_shift_left_uint32__static():
+    run_case(FAMILY, 'shift_left_uint32', 'static')
+
+
+def test_shift_right_logical_int32__dynamic():
+    run_case(FAMILY, 'shift_right_logical_int32', 'dynamic')
+
+
+def test_shift_right_logical_int32__static():
+    run_case(FAMILY, 'shift_right_logical_int32', 'static')
+
+
+def test_shift_right_logical_int32__f64():
+    run_case(FAMILY, 'shift_right_logical_int32', 'f64')
+
+
+def test_shift_right_logical_int8__static():
+    run_case(FAMILY, 'shift_right_logical_int8', 'static')
+
+
+def test_shift_right_logical_uint8__static():
+    run_case(FAMILY, 'shift_right_logical_uint8', 'static')
+
+
+def test_shift_right_logical_int16__static():
+    run_case(FAMILY, 'shift_right_logical_int16', 'static')
+
+
+def test_shift_right_logical_uint16__static():
+    run_case(FAMILY, 'shift_right_logical_uint16', 'static')
+
+
+def test_shift_right_logical_uint32__static():
+    run_case(FAMILY, 'shift_right_logical_uint32', 'static')
+
+
+def test_shift_right_arithmetic_int32__dynamic():
+    run_case(FAMILY, 'shift_right_arithmetic_int32', 'dynamic')
+
+
+def test_shift_right_arithmetic_int32__static():
+    run_case(FAMILY, 'shift_right_arithmetic_int32', 'static')
+
+
+def test_shift_right_arithmetic_int32__f64():
+    run_case(FAMILY, 'shift_right_arithmetic_int32', 'f64')
+
+
+def test_shift_right_arithmetic_int8__static():
+    run_case(FAMILY, 'shift_right_arithmetic_int8', 'static')
+
+
+def test_shift_right_arithmetic_uint8__static():
+    run_case(FAMILY, 'shift_right_arithmetic_uint8', 'static')
+
+
+def test_shift_right_arithmetic_int16__static():
+    run_case(FAMILY, 'shift_right_arithmetic_int16', 'static')
+
+
+def test_shift_right_arithmetic_uint16__static():
+    run_case(FAMILY, 'shift_right_arithmetic_uint16', 'static')
+
+
+def test_shift_right_arithmetic_uint32__static():
+    run_case(FAMILY, 'shift_right_arithmetic_uint32', 'static')
+
+
+def test_population_count_int32__dynamic():
+    run_case(FAMILY, 'population_count_int32', 'dynamic')
+
+
+def test_population_count_int32__static():
+    run_case(FAMILY, 'population_count_int32', 'static')
+
+
+def test_population_count_int32__f64():
+    run_case(FAMILY, 'population_count_int32', 'f64')
+
+
+def test_population_count_uint8__static():
+    run_case(FAMILY, 'population_count_uint8', 'static')
+
+
+def test_population_count_int8__static():
+    run_case(FAMILY, 'population_count_int8', 'static')
+
+
+def test_population_count_uint16__static():
+    run_case(FAMILY, 'population_count_uint16', 'static')
+
+
+def test_population_count_uint32__static():
+    run_case(FAMILY, 'population_count_uint32', 'static')
 
 
 def test_select_n_bool__dynamic():
@@ -64,6 +432,18 @@ def test_select_n_bool__static():
     run_case(FAMILY, 'select_n_bool', 'static')
 
 
+def test_select_n_bool__f64():
+    run_case(FAMILY, 'select_n_bool', 'f64')
+
+
+def test_select_n_int32_pred__dynamic():
+    run_case(FAMILY, 'select_n_int32_pred', 'dynamic')
+
+
+def test_select_n_int32_pred__static():
+    run_case(FAMILY, 'select_n_int32_pred', 'static')
+
+
 def test_where__dynamic():
     run_case(FAMILY, 'where', 'dynamic')
 
@@ -72,8 +452,56 @@ def test_where__static():
     run_case(FAMILY, 'where', 'static')
 
 
+def test_where__f64():
+    run_case(FAMILY, 'where', 'f64')
+
+
 def test_select_n_three__static():
     run_case(FAMILY, 'select_n_three', 'static')
+
+
+def test_select_n_three__f64():
+    run_case(FAMILY, 'select_n_three', 'f64')
+
+
+def test_select_n_four_dynamic__dynamic():
+    run_case(FAMILY, 'select_n_four_dynamic', 'dynamic')
+
+
+def test_select_n_four_dynamic__static():
+    run_case(FAMILY, 'select_n_four_dynamic', 'static')
+
+
+def test_select_n_cases_bool__static():
+    run_case(FAMILY, 'select_n_cases_bool', 'static')
+
+
+def test_select_n_cases_int16__static():
+    run_case(FAMILY, 'select_n_cases_int16', 'static')
+
+
+def test_select_n_cases_uint16__static():
+    run_case(FAMILY, 'select_n_cases_uint16', 'static')
+
+
+def test_select_n_cases_int8__static():
+    run_case(FAMILY, 'select_n_cases_int8', 'static')
+
+
+def test_select_n_cases_float16__static():
+    run_case(FAMILY, 'select_n_cases_float16', 'static')
+
+
+def test_select_n_three_bool_cases__static():
+    run_case(FAMILY, 'select_n_three_bool_cases', 'static')
+
+
+def test_select_n_scalar_pred__dynamic():
+    run_case(FAMILY, 'select_n_scalar_pred', 'dynamic')
+
+
+def test_select_n_scalar_pred__static():
+    run_case(FAMILY, 'select_n_scalar_pred', 'static')
 
 
 def test_convert_f32_to_i32__dynamic():
@@ -82,6 +510,18 @@ def test_convert_f32_to_i32__dynamic():
 
 def test_convert_f32_to_i32__static():
     run_case(FAMILY, 'convert_f32_to_i32', 'static')
+
+
+def test_convert_f32_to_i32__f64():
+    run_case(FAMILY, 'convert_f32_to_i32', 'f64')
+
+
+def test_convert_f32_to_i32_truncates__static():
+    run_case(FAMILY, 'convert_f32_to_i32_truncates', 'static')
+
+
+def test_convert_f32_to_i32_truncates__f64():
+    run_case(FAMILY, 'convert_f32_to_i32_truncates', 'f64')
 
 
 def test_convert_i32_to_f32__dynamic():
@@ -94,3 +534,83 @@ def test_convert_i32_to_f32__static():
 
 def test_convert_f32_to_bool__static():
     run_case(FAMILY, 'convert_f32_to_bool', 'static')
+
+
+def test_convert_f32_to_bool__f64():
+    run_case(FAMILY, 'convert_f32_to_bool', 'f64')
+
+
+def test_convert_f32_to_bool_special__static():
+    run_case(FAMILY, 'convert_f32_to_bool_special', 'static')
+
+
+def test_convert_i32_to_bool__dynamic():
+    run_case(FAMILY, 'convert_i32_to_bool', 'dynamic')
+
+
+def test_convert_i32_to_bool__static():
+    run_case(FAMILY, 'convert_i32_to_bool', 'static')
+
+
+def test_convert_i32_to_bool__f64():
+    run_case(FAMILY, 'convert_i32_to_bool', 'f64')
+
+
+def test_convert_bool_to_f32_i32__dynamic():
+    run_case(FAMILY, 'convert_bool_to_f32_i32', 'dynamic')
+
+
+def test_convert_bool_to_f32_i32__static():
+    run_case(FAMILY, 'convert_bool_to_f32_i32', 'static')
+
+
+def test_convert_i32_to_i8_wraps__static():
+    run_case(FAMILY, 'convert_i32_to_i8_wraps', 'static')
+
+
+def test_convert_f32_to_u8__static():
+    run_case(FAMILY, 'convert_f32_to_u8', 'static')
+
+
+def test_convert_f32_f16_roundtrip__dynamic():
+    run_case(FAMILY, 'convert_f32_f16_roundtrip', 'dynamic')
+
+
+def test_convert_f32_f16_roundtrip__static():
+    run_case(FAMILY, 'convert_f32_f16_roundtrip', 'static')
+
+
+def test_convert_f64_to_f32__dynamic():
+    run_case(FAMILY, 'convert_f64_to_f32', 'dynamic')
+
+
+def test_convert_f64_to_f32__static():
+    run_case(FAMILY, 'convert_f64_to_f32', 'static')
+
+
+def test_convert_f64_to_f32__f64():
+    run_case(FAMILY, 'convert_f64_to_f32', 'f64')
+
+
+def test_convert_u16_to_f32__static():
+    run_case(FAMILY, 'convert_u16_to_f32', 'static')
+
+
+def test_bitcast_f32_to_i32__dynamic():
+    run_case(FAMILY, 'bitcast_f32_to_i32', 'dynamic')
+
+
+def test_bitcast_f32_to_i32__static():
+    run_case(FAMILY, 'bitcast_f32_to_i32', 'static')
+
+
+def test_bitcast_i32_to_f32__dynamic():
+    run_case(FAMILY, 'bitcast_i32_to_f32', 'dynamic')
+
+
+def test_bitcast_i32_to_f32__static():
+    run_case(FAMILY, 'bitcast_i32_to_f32', 'static')
+
+
+def test_bitcast_u16_to_f16__static():
+    run_case(FAMILY, 'bitcast_u16_to_f16', 'static')

@@ -162,3 +162,39 @@ def test_scatter_vmap__static():
 
 def test_scatter_lax_window__static():
     run_case(FAMILY, 'scatter_lax_window', 'static')
+
+
+def test_at_add_symbolic_count__dynamic():
+    run_case(FAMILY, 'at_add_symbolic_count', 'dynamic')
+
+
+def test_at_add_symbolic_count__static():
+    run_case(FAMILY, 'at_add_symbolic_count', 'static')
+
+
+def test_grad_of_take__dynamic():
+    run_case(FAMILY, 'grad_of_take', 'dynamic')
+
+
+def test_grad_of_take__static():
+    run_case(FAMILY, 'grad_of_take', 'static')
+
+
+def test_grad_of_take__f64():
+    run_case(FAMILY, 'grad_of_take', 'f64')
+
+
+def test_grad_of_column_slice__dynamic():
+    run_case(FAMILY, 'grad_of_column_slice', 'dynamic')
+
+
+def test_grad_of_column_slice__static():
+    run_case(FAMILY, 'grad_of_column_slice', 'static')
+
+
+def test_grad_of_two_axis_gather__dynamic():
+    run_case(FAMILY, 'grad_of_two_axis_gather', 'dynamic')
+
+
+def test_grad_of_two_axis_gather__static():
+    run_case(FAMILY, 'grad_of_two_axis_gather', 'static')

@@ -86,3 +86,10 @@ testcase(F, "gather_vmap_window", "lax.gather",
          input_dtypes=[np.float32, I32], input_gen=gen(None, (-2, 8)))
 testcase(F, "gather_size0_indices", "lax.gather", fn=lambda x, i: x[i], inputs=[("B", 3), (0,)],
          input_dtypes=[np.float32, I32])
+testcase(F, "gather_uint8_indices", "lax.gather", fn=lambda x, i: x[i], inputs=[("B", 3), (4,)],
+         input_dtypes=[np.float32, np.uint8], input_gen=gen(None, (0, 2)))
+testcase(F, "gather_size0_axis_fill", "lax.gather",
+         fn=lambda x, i: jnp.asarray(x).at[:, i].get(mode="fill", fill_value=3.0),
+         inputs=[(0, 4), (3,)], input_dtypes=[np.float32, I32], input_gen=fixed(None, [1, 5, 0]))
+testcase(F, "gather_f16_clip", "lax.gather", fn=lambda x, i: jnp.asarray(x).at[i].get(mode="clip"),
+         inputs=[(5, 2), (3,)], input_dtypes=[np.float16, I32], input_gen=gen(None, (-9, 9)))

@@ -83,3 +83,7 @@ testcase(F, "dynamic_update_slice_bool_full", "lax.dynamic_update_slice",
 testcase(F, "dynamic_slice_vmap", "lax.dynamic_slice",
          fn=jax.vmap(lambda r, i: lax.dynamic_slice(r, (i,), (2,))),
          inputs=[("B", 6), ("B",)], input_dtypes=[np.float32, I32], input_gen=gen(None, (-1, 7)))
+testcase(F, "grad_of_dynamic_slice", "lax.dynamic_update_slice",
+         fn=jax.grad(lambda x, i: (lax.dynamic_slice_in_dim(x, i, 2, axis=1) ** 2).sum()),
+         inputs=[("B", 5), ()], input_dtypes=[np.float32, I32], input_gen=gen(None, (-1, 6)), f64=True)
+testcase(F, "slice_negative_stride_via_rev", "lax.slice", fn=lambda x: x[:, 5:0:-2], inputs=[("B", 7)])

@@ -70,3 +70,15 @@ testcase(F, "scatter_lax_window", "lax.scatter",
              mode="fill"),
          inputs=[(4, 6), (3, 2), (3, 2)], input_dtypes=[np.float32, I32, np.float32],
          input_gen=fixed(None, [[0, 1], [3, 4], [2, 5]], None))
+
+# symbolic number of updates, and scatters produced by differentiation
+testcase(F, "at_add_symbolic_count", "lax.scatter-add", fn=lambda x, i, u: jnp.asarray(x).at[i].add(u),
+         inputs=[(6, 3), ("N",), ("N", 3)], input_dtypes=[np.float32, I32, np.float32],
+         input_gen=gen(None, (0, 6), None))
+testcase(F, "grad_of_take", "lax.scatter-add", fn=jax.grad(lambda x, i: jnp.sum(jnp.asarray(x)[i] ** 2)),
+         inputs=[("B", 3), (5,)], input_dtypes=[np.float32, I32], input_gen=gen(None, (0, 2)), f64=True)
+testcase(F, "grad_of_column_slice", "lax.scatter-add", fn=jax.grad(lambda x: jnp.sum(jnp.asarray(x)[:, 2:5] ** 2)),
+         inputs=[("B", 6)])
+testcase(F, "grad_of_two_axis_gather", "lax.scatter-add",
+         fn=jax.grad(lambda x, i, j: jnp.sum(jnp.sin(jnp.asarray(x)[i, :, j]))),
+         inputs=[(4, "B", 3), (5,), (5,)], input_dtypes=[np.float32, I32, I32], input_gen=gen(None, (0, 4), (0, 3)))
