@@ -30,3 +30,10 @@ def test_arg_reduce(data, shape, use_int, which):
 def test_cumsum(data, shape):
     ax = data.draw(axis(shape.rank), label="axis")
     check_both(lambda x: jnp.cumsum(x, axis=ax), [shape], rtol=1e-4, atol=1e-5)
+
+
+@given(data=st.data(), shape=shapes(min_rank=1), which=st.sampled_from(["all", "any"]))
+def test_boolean_reduce(data, shape, which):
+    ax = data.draw(axes(shape.rank, min_size=1), label="axes")
+    red = getattr(jnp, which)
+    check_both(lambda x: red(x > 0.3, axis=ax).astype(jnp.float32), [shape])

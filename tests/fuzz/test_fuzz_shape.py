@@ -60,3 +60,17 @@ def test_broadcast_in_dim(data, shape):
     out = tuple(o if i in dims else next(free) for i, o in enumerate(out))
     # a broadcast dim may also stretch a size-1 input dim
     check_both(lambda x: lax.broadcast_in_dim(x, out, dims), [Shape(shape.dims)])
+
+
+@given(data=st.data(), shape=shapes(min_rank=1, symbolic=False))
+def test_pad_and_rev(data, shape):
+    cfg = tuple((data.draw(st.integers(-1, 2), label="lo") if d > 1 else data.draw(st.integers(0, 2), label="lo"),
+                 data.draw(st.integers(0, 2), label="hi"), data.draw(st.integers(0, 1), label="interior"))
+                for d in shape.dims)
+    rev = data.draw(axes(shape.rank), label="rev")
+    check_both(lambda x: lax.rev(lax.pad(x, np.float32(0.5), cfg), rev), [shape])
+
+
+@given(shape=shapes(min_rank=1))
+def test_iota_plus_input(shape):
+    check_both(lambda x: x + lax.broadcasted_iota(np.float32, x.shape, x.ndim - 1), [shape])

@@ -1,5 +1,7 @@
 """Fuzz slicing, static indexing, concatenate and split on both pipelines."""
 
+import jax.numpy as jnp
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 from jax import lax
@@ -40,3 +42,30 @@ def test_split(data, shape):
     cuts = sorted(data.draw(st.lists(st.integers(0, d), max_size=2), label="cuts"))
     sizes = [b - a for a, b in zip([0] + cuts, cuts + [d])]
     check_both(lambda x: tuple(lax.split(x, sizes, axis=ax)), [shape])
+
+
+@given(data=st.data(), shape=shapes(min_rank=1, symbolic=False))
+def test_dynamic_slice_clamps_like_jax(data, shape):
+    sizes = tuple(data.draw(st.integers(1, d), label="size") for d in shape.dims)
+    # the start comes in at run time (values in [-3, 3]): JAX clamps it into range
+    check_both(lambda x, i: lax.dynamic_slice(x, (i,) + (0,) * (shape.rank - 1), sizes),
+               [shape, Shape(())], [np.float32, np.int32])
+
+
+@given(shape=shapes(min_rank=1, max_rank=3, min_dim=4), k=st.integers(1, 4))
+def test_gather_rows(shape, k):
+    # indices in [-3, 3] and axis 0 of size >= 4: in bounds, negatives normalized like numpy
+    check_both(lambda x, idx: x[idx], [shape, Shape((k,))], [np.float32, np.int32])
+
+
+@given(shape=shapes(min_rank=1, max_rank=3, min_dim=4, symbolic=False), k=st.integers(1, 4),
+       how=st.sampled_from(["set", "add", "max"]))
+def test_scatter_rows(shape, k, how):
+    def fn(x, idx, y):
+        ref = jnp.asarray(x).at[idx]  # the JAX reference is called with numpy arrays
+        return getattr(ref, how)(y)
+
+    # duplicate indices make "set" order-dependent; keep them unique for "set"
+    idx_shape = Shape((1,)) if how == "set" else Shape((k,))
+    upd = Shape(idx_shape.dims + shape.dims[1:])
+    check_both(fn, [shape, idx_shape, upd], [np.float32, np.int32, np.float32])
