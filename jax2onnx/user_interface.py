@@ -17,7 +17,7 @@ __all__ = ["to_onnx", "RETURN_MODES", "SUPPORTED_OPSETS"]
 log = logging.getLogger("jax2onnx")
 
 RETURN_MODES = ("proto", "ir", "file")
-SUPPORTED_OPSETS = range(18, 25)
+SUPPORTED_OPSETS = range(18, 27)  # 25-26: BitCast (bitcast_convert_type) needs 26
 
 
 def _validate(return_mode, output_path, opset, model_name):

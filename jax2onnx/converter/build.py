@@ -18,7 +18,7 @@ __all__ = ["build_model"]
 
 log = logging.getLogger("jax2onnx.converter")
 
-_IR_VERSION_FOR_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10, 23: 11, 24: 11, 25: 12}
+_IR_VERSION_FOR_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10, 23: 11, 24: 11, 25: 12, 26: 13}
 
 
 def _used_vars(jaxpr) -> set:

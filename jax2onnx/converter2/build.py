@@ -20,7 +20,7 @@ __all__ = ["build_model", "IR_VERSION_FOR_OPSET"]
 log = logging.getLogger("jax2onnx.converter2")
 
 #: lowest IR version each opset needs (onnx's own version table)
-IR_VERSION_FOR_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10, 23: 11, 24: 11, 25: 12}
+IR_VERSION_FOR_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10, 23: 11, 24: 11, 25: 12, 26: 13}
 
 
 def _used_vars(jaxpr) -> set:

@@ -25,6 +25,8 @@ _SUPPORTED = {
     "Neg": _FLOATS | {"int8", "int16", "int32", "int64"},
     "Where": _FLOATS | {"int8", "int32", "int64", "uint8", "uint32"},
     "float": _FLOATS,
+    # composite float math: float16 computes in float32 (as XLA does) to keep 1-ulp results
+    "float32+": {"float32", "float64"},
 }
 #: the wider dtype an unsupported dtype is computed in (the result is cast back)
 _WIDER = {"bfloat16": np.float32, "int16": np.int32, "uint16": np.int32, "bool": np.uint8,
@@ -157,20 +159,20 @@ def rsqrt(ctx, x, **_):
 @register(PIPELINE, "exp2")
 def exp2(ctx, x, **_):
     """``Pow(2, x)``: exact at integers, unlike ``Exp(x * ln 2)``."""
-    dtype = _compute_dtype(_dt(ctx.in_avals[0]), "float")
-    return computed_in(ctx, "float", lambda y: ctx.op("Pow", const(ctx, 2, dtype), y), x)
+    dtype = _compute_dtype(_dt(ctx.in_avals[0]), "float32+")
+    return computed_in(ctx, "float32+", lambda y: ctx.op("Pow", const(ctx, 2, dtype), y), x)
 
 
 @register(PIPELINE, "cbrt")
 def cbrt(ctx, x, **_):
     """``sign(x) * |x| ** (1/3)``: Pow alone gives NaN for negative bases."""
-    dtype = _compute_dtype(_dt(ctx.in_avals[0]), "float")
+    dtype = _compute_dtype(_dt(ctx.in_avals[0]), "float32+")
 
     def body(y):
         mag = ctx.op("Pow", ctx.op("Abs", y), const(ctx, 1 / 3, dtype))
         return ctx.op("Mul", ctx.op("Sign", y), mag)
 
-    return computed_in(ctx, "float", body, x)
+    return computed_in(ctx, "float32+", body, x)
 
 
 @register(PIPELINE, "round")

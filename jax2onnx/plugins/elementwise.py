@@ -24,6 +24,8 @@ KERNELS = {
     "neg": _FLOAT_OK + ("int8", "int16", "int32", "int64"),
     "where": _FLOAT_OK + ("int8", "int32", "int64", "uint8", "uint32"),
     "float": _FLOAT_OK,
+    # composite float math: float16 computes in float32 (like XLA) for 1-ulp results
+    "float32+": ("float32", "float64"),
 }
 #: dtype -> the dtype it is computed in when ORT has no kernel for it
 WIDEN = {"bfloat16": "float32", "int16": "int32", "uint16": "int32", "bool": "uint8", "uint64": "int64"}
@@ -195,8 +197,8 @@ def rsqrt(ctx, eqn):
 @register(PIPELINE, "exp2")
 def exp2(ctx, eqn):
     """2 ** x with Pow (exact powers of two at integer x)."""
-    comp = compute_dtype(_in_dtype(eqn), "float")
-    emit_in(ctx, "float", _in_dtype(eqn),
+    comp = compute_dtype(_in_dtype(eqn), "float32+")
+    emit_in(ctx, "float32+", _in_dtype(eqn),
             lambda xs, out: emit(ctx, "Pow", [const(ctx, 2, comp), xs[0]], out),
             ctx.inputs(eqn), ctx.outputs(eqn)[0])
 
@@ -204,13 +206,13 @@ def exp2(ctx, eqn):
 @register(PIPELINE, "cbrt")
 def cbrt(ctx, eqn):
     """Real cube root: ``sign(x) * |x| ** (1/3)`` (Pow of a negative base is NaN)."""
-    comp = compute_dtype(_in_dtype(eqn), "float")
+    comp = compute_dtype(_in_dtype(eqn), "float32+")
 
     def build(xs, out):
         mag = ctx.node1("Pow", [ctx.node1("Abs", xs), const(ctx, 1 / 3, comp)])
         return emit(ctx, "Mul", [ctx.node1("Sign", xs), mag], out)
 
-    emit_in(ctx, "float", _in_dtype(eqn), build, ctx.inputs(eqn), ctx.outputs(eqn)[0])
+    emit_in(ctx, "float32+", _in_dtype(eqn), build, ctx.inputs(eqn), ctx.outputs(eqn)[0])
 
 
 @register(PIPELINE, "round")

@@ -1,26 +1,137 @@
-"""Catalog: comparisons, select, dtype conversion."""
+"""Catalog: comparisons, boolean/bitwise logic, shifts, popcount, select, conversions."""
 
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from ..testcase import testcase
+from .elementwise import fixed, ints, testcase
 
 F = "logic"
+I32, F32, B = np.int32, np.float32, np.bool_
 
-for _name, _fn in {"eq": lax.eq, "ne": lax.ne, "lt": lax.lt, "le": lax.le, "gt": lax.gt, "ge": lax.ge}.items():
+_CMP = {"eq": lax.eq, "ne": lax.ne, "lt": lax.lt, "le": lax.le, "gt": lax.gt, "ge": lax.ge}
+for _name, _fn in _CMP.items():
     testcase(F, _name, f"lax.{_name}", fn=_fn, inputs=[("B", 4), ("B", 4)],
-             input_dtypes=[np.int32, np.int32])
+             input_dtypes=[I32, I32], f64=True)
+    testcase(F, f"{_name}_float_nan", f"lax.{_name}", fn=_fn, inputs=[(5,), (5,)], f64=True,
+             input_gen=fixed([np.nan, 1.0, 2.0, np.inf, -0.0], [np.nan, np.nan, 1.0, np.inf, 0.0]))
+    testcase(F, f"{_name}_bool", f"lax.{_name}", fn=_fn, inputs=[(4,), (4,)], input_dtypes=[B, B],
+             input_gen=fixed([False, False, True, True], [False, True, False, True]))
+    testcase(F, f"{_name}_uint16", f"lax.{_name}", fn=_fn, inputs=[(5,), (5,)],
+             input_dtypes=["uint16", "uint16"])
+testcase(F, "lt_broadcast_scalar", "lax.lt", fn=lambda x: x < 0.5, inputs=[("B", 3)], f64=True)
+testcase(F, "eq_size0", "lax.eq", fn=lax.eq, inputs=[(0, 2), (0, 2)])
 
+# ---- and / or / xor / not -------------------------------------------------------------------
+_LOGIC = {"and": lax.bitwise_and, "or": lax.bitwise_or, "xor": lax.bitwise_xor}
+for _name, _fn in _LOGIC.items():
+    testcase(F, f"{_name}_bool", f"lax.{_name}", fn=_fn, inputs=[("B", 4), ("B", 4)], input_dtypes=[B, B])
+    testcase(F, f"{_name}_int32", f"lax.{_name}", fn=_fn, inputs=[("B", 4), ("B", 4)],
+             input_dtypes=[I32, I32], f64=True, input_gen=ints(-100, 100))
+    testcase(F, f"{_name}_uint8", f"lax.{_name}", fn=_fn, inputs=[(4,), (4,)],
+             input_dtypes=["uint8", "uint8"], input_gen=ints(0, 256))
+testcase(F, "not_bool", "lax.not", fn=lax.bitwise_not, inputs=[("B", 4)], input_dtypes=[B])
+testcase(F, "not_int32", "lax.not", fn=lax.bitwise_not, inputs=[("B", 4)], input_dtypes=[I32], f64=True,
+         input_gen=ints(-100, 100))
+testcase(F, "not_uint16", "lax.not", fn=lax.bitwise_not, inputs=[(4,)], input_dtypes=["uint16"])
+testcase(F, "logical_and_where", "lax.and", fn=lambda x: jnp.where((x > 0) & (x < 1), x, -x),
+         inputs=[("B", 6)], f64=True)
+
+
+# ---- shifts / population_count ----------------------------------------------------------------
+def _shift_gen(signed):
+    """Values over the whole range; amounts in [0, bits) plus bits, bits+3 and (signed) -1."""
+    def gen(rng, shapes, dtypes):
+        bits = np.dtype(dtypes[0]).itemsize * 8
+        lo, hi = (-(1 << (bits - 1)), 1 << (bits - 1)) if signed else (0, 1 << bits)
+        x = rng.integers(lo, hi, shapes[0], dtype=np.int64 if hi <= 1 << 63 else np.uint64)
+        amounts = [0, 1, bits - 1, bits, bits + 3] + ([-1] if signed else [])
+        s = rng.integers(0, bits, shapes[1])
+        flat = s.reshape(-1)
+        flat[:len(amounts)] = amounts[:flat.size]
+        return [x.astype(dtypes[0]), flat.reshape(shapes[1]).astype(dtypes[1])]
+    return gen
+
+
+_SHIFTS = {"shift_left": lax.shift_left, "shift_right_logical": lax.shift_right_logical,
+           "shift_right_arithmetic": lax.shift_right_arithmetic}
+for _name, _fn in _SHIFTS.items():
+    testcase(F, f"{_name}_int32", f"lax.{_name}", fn=_fn, inputs=[("B", 8), ("B", 8)],
+             input_dtypes=[I32, I32], input_gen=_shift_gen(True), sizes={"B": (8, 11)}, f64=True)
+    for _dt in ("int8", "uint8", "int16", "uint16", "uint32"):
+        testcase(F, f"{_name}_{_dt}", f"lax.{_name}", fn=_fn, inputs=[(8,), (8,)],
+                 input_dtypes=[_dt, _dt], input_gen=_shift_gen(_dt.startswith("int")))
+
+testcase(F, "population_count_int32", "lax.population_count", fn=lax.population_count,
+         inputs=[("B", 6)], input_dtypes=[I32], f64=True,
+         input_gen=ints(-(1 << 31), (1 << 31) - 1, [0, -1, 1, 2 ** 31 - 1, -(2 ** 31), 255]))
+for _dt, _lo, _hi in (("uint8", 0, 256), ("int8", -128, 128), ("uint16", 0, 1 << 16),
+                      ("uint32", 0, 1 << 32)):
+    testcase(F, f"population_count_{_dt}", "lax.population_count", fn=lax.population_count,
+             inputs=[(6,)], input_dtypes=[_dt], input_gen=ints(_lo, _hi, [0, _hi - 1, 1]))
+
+# ---- select_n -----------------------------------------------------------------------------------
 testcase(F, "select_n_bool", "lax.select_n", fn=lambda p, a, b: lax.select_n(p, a, b),
-         inputs=[("B", 3), ("B", 3), ("B", 3)], input_dtypes=[np.bool_, np.float32, np.float32])
-testcase(F, "where", "lax.select_n", fn=lambda x: jnp.where(x > 0, x, 0.1 * x), inputs=[("B", 6)])
+         inputs=[("B", 3), ("B", 3), ("B", 3)], input_dtypes=[B, F32, F32], f64=True)
+testcase(F, "select_n_int32_pred", "lax.select_n", fn=lambda p, a, b: lax.select_n(p, a, b),
+         inputs=[("B", 4), ("B", 4), ("B", 4)], input_dtypes=[I32, F32, F32],
+         input_gen=lambda rng, s, d: [rng.integers(0, 2, s[0]).astype(d[0])]
+         + [rng.standard_normal(x).astype(t) for x, t in zip(s[1:], d[1:])])
+testcase(F, "where", "lax.select_n", fn=lambda x: jnp.where(x > 0, x, 0.1 * x), inputs=[("B", 6)], f64=True)
 testcase(F, "select_n_three", "lax.select_n", fn=lambda i, a, b, c: lax.select_n(i, a, b, c),
-         inputs=[(5,), (5,), (5,), (5,)], input_dtypes=[np.int32, np.float32, np.float32, np.float32],
-         input_gen=lambda rng, s, d: [np.array([0, 1, 2, 1, 0], np.int32)] + [rng.standard_normal(5).astype(np.float32) for _ in range(3)])
+         inputs=[(5,), (5,), (5,), (5,)], input_dtypes=[I32, F32, F32, F32], f64=True,
+         input_gen=lambda rng, s, d: [np.array([0, 1, 2, 1, 0], d[0])] + [rng.standard_normal(5).astype(t) for t in d[1:]])
+testcase(F, "select_n_four_dynamic", "lax.select_n", fn=lambda i, a, b, c, e: lax.select_n(i, a, b, c, e),
+         inputs=[("B", 3)] * 5, input_dtypes=[I32, I32, I32, I32, I32],
+         input_gen=lambda rng, s, d: [rng.integers(0, 4, s[0]).astype(d[0])]
+         + [rng.integers(-9, 9, x).astype(t) for x, t in zip(s[1:], d[1:])])
+for _dt in ("bool", "int16", "uint16", "int8", "float16"):
+    testcase(F, f"select_n_cases_{_dt}", "lax.select_n", fn=lambda p, a, b: lax.select_n(p, a, b),
+             inputs=[(5,), (5,), (5,)], input_dtypes=[B, _dt, _dt])
+testcase(F, "select_n_three_bool_cases", "lax.select_n", fn=lambda i, a, b, c: lax.select_n(i, a, b, c),
+         inputs=[(6,)] * 4, input_dtypes=[I32, B, B, B],
+         input_gen=lambda rng, s, d: [np.array([0, 1, 2, 2, 1, 0], d[0])] + [rng.integers(0, 2, 6).astype(bool) for _ in d[1:]])
+testcase(F, "select_n_scalar_pred", "lax.select_n", fn=lambda p, a, b: lax.select_n(p, a, b),
+         inputs=[(), ("B", 3), ("B", 3)], input_dtypes=[B, F32, F32])
+
+# ---- convert_element_type ----------------------------------------------------------------------
+# float -> int only with in-range values: JAX saturates and maps NaN to 0 there, ONNX Cast
+# leaves those undefined (ORT returns INT_MIN), see the lowering docstrings
 testcase(F, "convert_f32_to_i32", "lax.convert_element_type", fn=lambda x: (x * 3).astype(jnp.int32),
-         inputs=[("B", 4)])
+         inputs=[("B", 4)], f64=True)
+testcase(F, "convert_f32_to_i32_truncates", "lax.convert_element_type", fn=lambda x: x.astype(jnp.int32),
+         inputs=[(6,)], f64=True, input_gen=fixed([2.7, -2.7, 0.5, -0.5, 1e9, -1e9]))
 testcase(F, "convert_i32_to_f32", "lax.convert_element_type", fn=lambda x: x.astype(jnp.float32),
-         inputs=[("B", 4)], input_dtypes=[np.int32])
+         inputs=[("B", 4)], input_dtypes=[I32])
 testcase(F, "convert_f32_to_bool", "lax.convert_element_type", fn=lambda x: jnp.round(x).astype(bool),
-         inputs=[(3, 4)])
+         inputs=[(3, 4)], f64=True)
+testcase(F, "convert_f32_to_bool_special", "lax.convert_element_type", fn=lambda x: x.astype(bool),
+         inputs=[(5,)], input_gen=fixed([np.nan, 0.0, -0.0, np.inf, 1e-30]))
+testcase(F, "convert_i32_to_bool", "lax.convert_element_type", fn=lambda x: x.astype(bool),
+         inputs=[("B", 4)], input_dtypes=[I32], f64=True, input_gen=ints(-2, 3))
+testcase(F, "convert_bool_to_f32_i32", "lax.convert_element_type",
+         fn=lambda b: (b.astype(jnp.float32), b.astype(jnp.int32), b.astype(jnp.uint8)),
+         inputs=[("B", 4)], input_dtypes=[B])
+testcase(F, "convert_i32_to_i8_wraps", "lax.convert_element_type", fn=lambda x: x.astype(jnp.int8),
+         inputs=[(5,)], input_dtypes=[I32], input_gen=fixed([300, -300, 127, 128, -129]))
+testcase(F, "convert_f32_to_u8", "lax.convert_element_type", fn=lambda x: x.astype(jnp.uint8),
+         inputs=[(5,)], input_gen=fixed([0.0, 1.9, 254.9, 100.5, 7.0]))
+testcase(F, "convert_f32_f16_roundtrip", "lax.convert_element_type",
+         fn=lambda x: (x.astype(jnp.float16), x.astype(jnp.float16).astype(jnp.float32)),
+         inputs=[("B", 3)])
+testcase(F, "convert_f64_to_f32", "lax.convert_element_type",
+         fn=lambda x: x.astype(jnp.float32) + 1, inputs=[("B", 3)], f64=True,
+         check=None)  # narrows on purpose
+testcase(F, "convert_u16_to_f32", "lax.convert_element_type", fn=lambda x: x.astype(jnp.float32),
+         inputs=[(4,)], input_dtypes=["uint16"], input_gen=fixed([0, 1, 65535, 300]))
+
+# ---- bitcast_convert_type (ONNX BitCast exists from opset 26) ------------------------------------
+testcase(F, "bitcast_f32_to_i32", "lax.bitcast_convert_type",
+         fn=lambda x: lax.bitcast_convert_type(x, jnp.int32), inputs=[("B", 4)], opset=26,
+         expect_ops=("BitCast",))
+testcase(F, "bitcast_i32_to_f32", "lax.bitcast_convert_type",
+         fn=lambda x: lax.bitcast_convert_type(x, jnp.float32), inputs=[("B", 4)], input_dtypes=[I32],
+         opset=26, input_gen=ints(0, 1 << 30))
+testcase(F, "bitcast_u16_to_f16", "lax.bitcast_convert_type",
+         fn=lambda x: lax.bitcast_convert_type(x, jnp.float16), inputs=[(4,)], input_dtypes=["uint16"],
+         opset=26, input_gen=fixed([0x3C00, 0x4000, 0xC000, 0x0001]))
