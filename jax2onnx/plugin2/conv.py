@@ -119,7 +119,7 @@ def _conv_by_einsum(ctx, x, w, x_dims, w_dims, strides, dilation, groups, out_si
     # [N, C, K, S_out...] -> [N, G, C/G, K, S_out...]; kernel [O, C/G, K...] -> [G, O/G, C/G, K]
     cg = x_dims[1] // groups
     stacked = ctx.op("Reshape", stacked, ctx.shape([x_dims[0], groups, cg, k] + list(out_sizes)))
-    w = ctx.op("Reshape", w, ctx.const(_i64([groups, w_dims[0] // groups, cg, k])))
+    w = ctx.op("Reshape", w, ctx.shape([groups, w_dims[0] // groups, cg, k]))  # C may be symbolic (weight grads)
     sp = "pqrstuvw"[:nsp]
     y = ctx.op("Einsum", stacked, w, equation=f"ngck{sp},gock->ngo{sp}")
     return ctx.op("Reshape", y, ctx.shape([x_dims[0], w_dims[0]] + list(out_sizes)))

@@ -109,7 +109,8 @@ def _einsum_conv(ctx, x, w, x_dims, w_dims, strides, dilation, groups, out_sizes
     cols = ctx.node1("Concat", [ctx.node1("Unsqueeze", [v, ctx.const(_i64([2]))]) for v in views], axis=2)
     per_group = x_dims[1] // groups
     cols = ctx.node1("Reshape", [cols, ctx.shape([x_dims[0], groups, per_group, len(views)] + list(out_sizes))])
-    kern = ctx.node1("Reshape", [w, ctx.const(_i64([groups, w_dims[0] // groups, per_group, len(views)]))])
+    # channels can be symbolic (a weight gradient contracts over the batch)
+    kern = ctx.node1("Reshape", [w, ctx.shape([groups, w_dims[0] // groups, per_group, len(views)])])
     spatial = "uvwxyz"[:nsp]
     y = ctx.node1("Einsum", [cols, kern], equation=f"bgck{spatial},gock->bgo{spatial}")
     ctx.node("Reshape", [y, ctx.shape([x_dims[0], w_dims[0]] + list(out_sizes))], [out])

@@ -482,3 +482,39 @@ def test_conv_int8_preferred_int32__dynamic():
 
 def test_conv_int8_preferred_int32__static():
     run_case(FAMILY, 'conv_int8_preferred_int32', 'static')
+
+
+def test_conv_grad__dynamic():
+    run_case(FAMILY, 'conv_grad', 'dynamic')
+
+
+def test_conv_grad__static():
+    run_case(FAMILY, 'conv_grad', 'static')
+
+
+def test_conv_grad__f64():
+    run_case(FAMILY, 'conv_grad', 'f64')
+
+
+def test_conv_grad_grouped__dynamic():
+    run_case(FAMILY, 'conv_grad_grouped', 'dynamic')
+
+
+def test_conv_grad_grouped__static():
+    run_case(FAMILY, 'conv_grad_grouped', 'static')
+
+
+def test_conv_grad_grouped__f64():
+    run_case(FAMILY, 'conv_grad_grouped', 'f64')
+
+
+def test_avg_pool_grad__dynamic():
+    run_case(FAMILY, 'avg_pool_grad', 'dynamic')
+
+
+def test_avg_pool_grad__static():
+    run_case(FAMILY, 'avg_pool_grad', 'static')
+
+
+def test_avg_pool_grad__f64():
+    run_case(FAMILY, 'avg_pool_grad', 'f64')

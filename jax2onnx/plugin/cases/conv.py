@@ -164,3 +164,20 @@ testcase(F, "conv_transpose_flipped_kernel", "lax.conv_transpose",
          inputs=[("B", 3, 4, 5), (3, 2, 3, 2)], f64=True, rtol=1e-4, atol=1e-4)
 testcase(F, "conv_int8_preferred_int32", C, fn=_conv((1,), "VALID", preferred_element_type=jnp.int32),
          inputs=[("B", 2, 9), (3, 2, 4)], input_dtypes=[np.int8, np.int8], input_gen=_ints(-128, 128))
+
+# gradients of convolutions: JAX emits convs with swapped layouts, lhs dilation and
+# feature/batch groups
+def _conv_grads(groups):
+    def loss(x, w):
+        y = lax.conv_general_dilated(x, w, (2, 1), "SAME", dimension_numbers=NHWC, feature_group_count=groups)
+        return jnp.sum(y * y)
+    return jax.grad(loss, argnums=(0, 1))
+
+
+testcase(F, "conv_grad", "lax.conv_general_dilated", fn=_conv_grads(1), inputs=[("B", 6, 5, 2), (3, 2, 2, 4)],
+         f64=True, rtol=1e-3, atol=1e-3)
+testcase(F, "conv_grad_grouped", "lax.conv_general_dilated", fn=_conv_grads(2),
+         inputs=[("B", 5, 4, 4), (2, 3, 2, 6)], f64=True, rtol=1e-3, atol=1e-3)
+testcase(F, "avg_pool_grad", "lax.reduce_window_sum",
+         fn=jax.grad(lambda x: jnp.sum(jnp.sin(lax.reduce_window(x, 0.0, lax.add, (1, 2, 2), (1, 2, 2), "SAME")))),
+         inputs=[("B", 5, 6)], f64=True)
