@@ -129,8 +129,8 @@ class CustomComponent:
     onnx_ops: tuple[str, ...] = ()
     original: Callable | None = None
     primitive: Any = field(default=None, repr=False)
-    batching_kind: str = ""  # "A" or "B" (for the coverage table)
-    jvp_kind: str = ""  # "fallback", "explicit", "not differentiable"
+    batching_kind: str = ""  # "A (...)" or "B (...)", for the coverage table
+    jvp_kind: str = ""  # "A (...)", "explicit rule" or "not differentiable by design"
 
     def call_original(self, *operands, **params):
         """``apply`` with interception suspended (reference semantics)."""
@@ -332,9 +332,10 @@ def declare(
     prim.def_abstract_eval(abstract_eval)
     mlir.register_lowering(prim, mlir.lower_fun(impl, multiple_results=multiple_results))
 
+    via = "the original" if fallback is None else "an equivalent decomposition"
     if batching == "fallback":
         jax_batching.primitive_batchers[prim] = _fallback_batcher(comp)
-        comp.batching_kind = "A (fallback to original)"
+        comp.batching_kind = f"A (vmap of {via})"
     elif callable(batching):
         jax_batching.primitive_batchers[prim] = batching
         comp.batching_kind = "B (explicit, rebinds primitive)"
@@ -346,10 +347,10 @@ def declare(
         comp.jvp_kind = "not differentiable by design"
     elif jvp is not None:
         ad.primitive_jvps[prim] = jvp
-        comp.jvp_kind = "explicit"
+        comp.jvp_kind = "explicit rule"
     else:
         register_fallback_jvp_rule(prim, comp.decompose, multiple_results=multiple_results)
-        comp.jvp_kind = "fallback (original via jax.jvp)"
+        comp.jvp_kind = f"A (jax.jvp of {via})"
 
     for module, attribute in targets:
         patches.register_patch(module, attribute, comp.make_replacement, component=name)

@@ -42,7 +42,7 @@ _ACTIVATIONS = {
 }
 
 for _name, (_fn, _ops, _f64) in _ACTIVATIONS.items():
-    _comp = "jax.nn." + _name.replace("_tanh", "").replace("_exact", "")
+    _comp = "jax.nn." + ("gelu" if _name.startswith("gelu") else _name)
     component(_comp, onnx_ops=_ops, docs=_D.format(_comp.split(".")[-1]))
     testcase(F, f"nn_{_name}", _comp, fn=_fn, inputs=[("B", 5)], f64=_f64 is True, expect_ops=_ops)
     if _f64 == "decomposed":
