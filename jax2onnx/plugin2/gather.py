@@ -50,6 +50,8 @@ def _mode(mode):
 def _in_bounds(ctx, idx, upper):
     """bool [batch...]: every start of the index vector (last axis) lies in [0, upper]."""
     ok = ctx.op("And", ctx.op("GreaterOrEqual", idx, _i64(ctx, [0])), ctx.op("LessOrEqual", idx, ctx.shape(upper)))
+    if len(upper) == 1:  # one component: no reduction needed
+        return ctx.op("Squeeze", ok, _i64(ctx, [-1]))
     ok = ctx.op("Cast", ok, to=ir.DataType.INT32)
     ok = ctx.op("ReduceMin", ok, _i64(ctx, [-1]), keepdims=0)
     return ctx.op("Cast", ok, to=ir.DataType.BOOL)
@@ -81,12 +83,11 @@ def gather(ctx, x, indices, *, dimension_numbers, slice_sizes, mode=None, fill_v
     sim, collapsed = tuple(dn.start_index_map), set(dn.collapsed_slice_dims)
     obatch, ibatch = tuple(dn.operand_batching_dims), tuple(dn.start_indices_batching_dims)
     md = _mode(mode)
-    idx = ctx.op("Cast", indices, to=I64)
+    idx = indices if np.dtype(idx_aval.dtype) == np.int64 else ctx.op("Cast", indices, to=I64)
     upper = [oshape[d] - sizes[d] for d in sim]
     mask = _in_bounds(ctx, idx, upper) if md == "fill" and sim else None
     if sim:  # XLA clamps starts in every mode; ORT would fail on out-of-range indices
         idx = ctx.op("Max", ctx.op("Min", idx, ctx.shape(upper)), _i64(ctx, [0]))
-    batch_axes = [p for p in range(len(out_aval.shape)) if p not in dn.offset_dims]
 
     if nb == 0 and not obatch:
         out = _gather_as_slice(ctx, x, idx, oshape, sizes, sim, collapsed)
@@ -163,7 +164,11 @@ def _gather_nd(ctx, x, idx, dn, oshape, sizes, nb, ishape):
     grid = bshape + [sizes[d] for d in win]
     ng = len(grid)
     comps = []
-    for d in indexed:
+    if indexed == list(sim) and not win:  # the index vectors already are GatherND's indices
+        comps, indexed_iter = [idx], []
+    else:
+        indexed_iter = indexed
+    for d in indexed_iter:
         if d in sim:
             start = ctx.op("Gather", idx, ctx.const(np.array(sim.index(d), np.int64)), axis=nb)
             if len(win):

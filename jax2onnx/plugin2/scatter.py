@@ -81,13 +81,16 @@ def scatter(ctx, x, indices, updates, *, dimension_numbers, mode=None, **_):
     if not indexed:  # ScatterND needs at least one indexed dim
         indexed = [full.pop(0)]
     win = [d for d in indexed if d in win_dims]
-    idx = ctx.op("Cast", indices, to=I64)
+    idx = indices if np.dtype(iaval.dtype) == np.int64 else ctx.op("Cast", indices, to=I64)
     upper = [oshape[d] - wsize[d] for d in sdod]
     mask = None
     if "FILL" in m and sdod:
         ok = ctx.op("And", ctx.op("GreaterOrEqual", idx, _i64(ctx, [0])), ctx.op("LessOrEqual", idx, ctx.shape(upper)))
-        ok = ctx.op("ReduceMin", ctx.op("Cast", ok, to=ir.DataType.INT32), _i64(ctx, [-1]), keepdims=0)
-        mask = ctx.op("Cast", ok, to=ir.DataType.BOOL)  # [batch...]: window fits
+        if len(sdod) == 1:
+            mask = ctx.op("Squeeze", ok, _i64(ctx, [-1]))
+        else:
+            ok = ctx.op("ReduceMin", ctx.op("Cast", ok, to=ir.DataType.INT32), _i64(ctx, [-1]), keepdims=0)
+            mask = ctx.op("Cast", ok, to=ir.DataType.BOOL)  # [batch...]: window fits
     if sdod and ("CLIP" in m or mask is not None):
         idx = ctx.op("Max", ctx.op("Min", idx, ctx.shape(upper)), _i64(ctx, [0]))
     grid = list(ishape[:nb]) + [wsize[d] for d in win]
@@ -97,7 +100,14 @@ def scatter(ctx, x, indices, updates, *, dimension_numbers, mode=None, **_):
         mask_g = ctx.op("Unsqueeze", mask, _i64(ctx, range(nb, ng)))
     redirect = mask is not None and reduction == "none"
     comps = []
-    for d in indexed:
+    if indexed == list(sdod) and not win:  # the index vectors already are ScatterND's indices
+        if redirect:  # a dropped window goes to the padding block of the first dim
+            target = ctx.shape([oshape[indexed[0]]] + [0] * (len(sdod) - 1))
+            idx = ctx.op("Where", ctx.op("Unsqueeze", mask, _i64(ctx, [nb])), idx, target)
+        comps, indexed_iter = [idx], []
+    else:
+        indexed_iter = indexed
+    for d in indexed_iter:
         start = None
         if d in sdod:
             start = ctx.op("Gather", idx, ctx.const(np.array(sdod.index(d), np.int64)), axis=nb)

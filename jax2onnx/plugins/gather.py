@@ -48,6 +48,8 @@ def _valid(ctx, idx, upper):
     """bool [batch...]: all components of each index vector are in [0, upper]."""
     lo = ctx.node1("GreaterOrEqual", [idx, _i64(ctx, [0])])
     hi = ctx.node1("LessOrEqual", [idx, ctx.shape(upper)])
+    if len(upper) == 1:  # single component: drop the vector axis instead of reducing
+        return ctx.node1("Squeeze", [ctx.node1("And", [lo, hi]), _i64(ctx, [-1])])
     both = ctx.node1("Cast", [ctx.node1("And", [lo, hi])], to=TensorProto.INT32)
     return ctx.node1("Cast", [ctx.node1("ReduceMin", [both, _i64(ctx, [-1])], keepdims=0)], to=TensorProto.BOOL)
 
@@ -63,7 +65,7 @@ def gather(ctx, eqn):
     nb = len(iaval.shape) - 1
     smap = tuple(dn.start_index_map)
     mode = str(p.get("mode")).upper()
-    idx = ctx.node1("Cast", [indices], to=TensorProto.INT64)
+    idx = indices if np.dtype(iaval.dtype) == np.int64 else ctx.node1("Cast", [indices], to=TensorProto.INT64)
     upper = [oshape[d] - sizes[d] for d in smap]
     valid = _valid(ctx, idx, upper) if "FILL" in mode and smap else None
     if smap:  # XLA clamps starts; ORT rejects out-of-range indices
@@ -147,7 +149,8 @@ def _as_gather_nd(ctx, x, idx, dn, oshape, sizes, nb, ishape):
     grid = list(ishape[:nb]) + [sizes[d] for d in spans]
     g = len(grid)
     cols = []
-    for d in lead:
+    direct = lead == list(smap) and not spans  # index vectors usable by GatherND as they are
+    for d in ([] if direct else lead):
         col = None
         if d in smap:
             col = ctx.node1("Gather", [idx, ctx.const(np.array(smap.index(d), np.int64))], axis=nb)
@@ -166,7 +169,7 @@ def _as_gather_nd(ctx, x, idx, dn, oshape, sizes, nb, ishape):
             col = ctx.const(np.zeros([1] * g, np.int64))
         col = ctx.node1("Expand", [col, ctx.shape(grid)])
         cols.append(ctx.node1("Unsqueeze", [col, _i64(ctx, [g])]))
-    nd = cols[0] if len(cols) == 1 else ctx.node1("Concat", cols, axis=-1)
+    nd = idx if direct else cols[0] if len(cols) == 1 else ctx.node1("Concat", cols, axis=-1)
     perm = lead + whole
     xt = x if perm == list(range(rank)) else ctx.node1("Transpose", [x], perm=perm)
     res = ctx.node1("GatherND", [xt, nd])

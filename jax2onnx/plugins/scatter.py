@@ -94,14 +94,18 @@ def scatter(ctx, eqn):
         lead = [whole.pop(0)]
     spans = [d for d in lead if d in kept]
 
-    idx = ctx.node1("Cast", [indices], to=TensorProto.INT64)
+    idx = indices if np.dtype(iaval.dtype) == np.int64 else ctx.node1("Cast", [indices], to=TensorProto.INT64)
     upper = [oshape[d] - extent[d] for d in sdod]
     fits = None
     if "FILL" in mode and sdod:
         lo = ctx.node1("GreaterOrEqual", [idx, _i64(ctx, [0])])
         hi = ctx.node1("LessOrEqual", [idx, ctx.shape(upper)])
-        both = ctx.node1("Cast", [ctx.node1("And", [lo, hi])], to=TensorProto.INT32)
-        fits = ctx.node1("Cast", [ctx.node1("ReduceMin", [both, _i64(ctx, [-1])], keepdims=0)], to=TensorProto.BOOL)
+        if len(sdod) == 1:
+            fits = ctx.node1("Squeeze", [ctx.node1("And", [lo, hi]), _i64(ctx, [-1])])
+        else:
+            both = ctx.node1("Cast", [ctx.node1("And", [lo, hi])], to=TensorProto.INT32)
+            fits = ctx.node1("Cast", [ctx.node1("ReduceMin", [both, _i64(ctx, [-1])], keepdims=0)],
+                             to=TensorProto.BOOL)
     if sdod and ("CLIP" in mode or fits is not None):
         idx = ctx.node1("Max", [ctx.node1("Min", [idx, ctx.shape(upper)]), _i64(ctx, [0])])
 
@@ -112,7 +116,8 @@ def scatter(ctx, eqn):
     if fits is not None and g > nb:
         fits_g = ctx.node1("Unsqueeze", [fits, _i64(ctx, range(nb, g))])
     cols = []
-    for d in lead:
+    direct = lead == list(sdod) and not spans  # index vectors usable by ScatterND as they are
+    for d in ([] if direct else lead):
         col = None
         if d in sdod:
             col = ctx.node1("Gather", [idx, ctx.const(np.array(sdod.index(d), np.int64))], axis=nb)
@@ -136,7 +141,13 @@ def scatter(ctx, eqn):
         if g:
             col = ctx.node1("Expand", [col, ctx.shape(grid)])
         cols.append(ctx.node1("Unsqueeze", [col, _i64(ctx, [g])]))
-    nd = cols[0] if len(cols) == 1 else ctx.node1("Concat", cols, axis=-1)
+    if direct:
+        nd = idx
+        if trash:  # a window that does not fit goes to the padding block of the first dim
+            away = ctx.shape([oshape[lead[0]]] + [0] * (len(sdod) - 1))
+            nd = ctx.node1("Where", [ctx.node1("Unsqueeze", [fits, _i64(ctx, [nb])]), idx, away])
+    else:
+        nd = cols[0] if len(cols) == 1 else ctx.node1("Concat", cols, axis=-1)
 
     perm = lead + whole
     moved = perm != list(range(rank))
