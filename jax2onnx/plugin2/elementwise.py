@@ -102,15 +102,21 @@ def neg(ctx, x, **_):
 def div(ctx, x, y, **_):
     """Float division, or integer division truncating toward zero.
 
-    XLA defines integer ``x / 0`` as -1 (all ones when unsigned); ORT would trap,
-    so the divisor is made safe and the result patched.
+    XLA defines integer ``x / 0`` as -1 (all ones when unsigned) and ``INT_MIN / -1``
+    as INT_MIN; ORT traps (SIGFPE) on both, so divisors 0 and -1 are replaced by 1
+    and the results patched (``x / -1`` is ``-x``, which wraps INT_MIN to itself).
     """
     dtype = _dt(ctx.in_avals[0])
     if dtype.kind not in "iu":
         return computed_in(ctx, "arith", lambda a, b: ctx.op("Div", a, b), x, y)
     is_zero = ctx.op("Equal", y, const(ctx, 0, dtype))
-    safe = where(ctx, is_zero, const(ctx, 1, dtype), y, dtype)
-    return where(ctx, is_zero, const(ctx, -1, dtype), ctx.op("Div", x, safe), dtype)
+    if dtype.kind == "u":
+        safe = where(ctx, is_zero, const(ctx, 1, dtype), y, dtype)
+        return where(ctx, is_zero, const(ctx, -1, dtype), ctx.op("Div", x, safe), dtype)
+    is_m1 = ctx.op("Equal", y, const(ctx, -1, dtype))
+    safe = where(ctx, ctx.op("Or", is_zero, is_m1), const(ctx, 1, dtype), y, dtype)
+    q = where(ctx, is_m1, ctx.op("Neg", x), ctx.op("Div", x, safe), dtype)
+    return where(ctx, is_zero, const(ctx, -1, dtype), q, dtype)
 
 
 @register(PIPELINE, "rem")

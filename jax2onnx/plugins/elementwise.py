@@ -126,15 +126,22 @@ def neg(ctx, eqn):
 
 @register(PIPELINE, "div")
 def div(ctx, eqn):
-    """Integer division truncates; XLA defines ``x / 0 = -1`` where ORT would trap."""
+    """Integer division truncates. XLA defines ``x / 0 = -1`` (all ones unsigned) and
+    ``INT_MIN / -1 = INT_MIN``; ORT traps on both, so those divisors become 1 and
+    the quotient is patched (``-x`` for -1: Neg wraps INT_MIN to itself)."""
     (x, y), (out,) = ctx.inputs(eqn), ctx.outputs(eqn)
     dtype = _in_dtype(eqn)
     if dtype.kind not in "iu":
         emit_in(ctx, "arith", dtype, lambda xs, out: emit(ctx, "Div", xs, out), [x, y], out)
         return
     zero = ctx.node1("Equal", [y, const(ctx, 0, dtype)])
-    safe = where_any(ctx, zero, const(ctx, 1, dtype), y, dtype)
-    q = ctx.node1("Div", [x, safe])
+    bad = zero
+    if dtype.kind == "i":
+        minus_one = ctx.node1("Equal", [y, const(ctx, -1, dtype)])
+        bad = ctx.node1("Or", [zero, minus_one])
+    q = ctx.node1("Div", [x, where_any(ctx, bad, const(ctx, 1, dtype), y, dtype)])
+    if dtype.kind == "i":
+        q = where_any(ctx, minus_one, ctx.node1("Neg", [x]), q, dtype)
     where_any(ctx, zero, const(ctx, -1, dtype), q, dtype, out)
 
 

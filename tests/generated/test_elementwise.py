@@ -280,6 +280,42 @@ def test_div_int_by_zero__f64():
     run_case(FAMILY, 'div_int_by_zero', 'f64')
 
 
+def test_div_int8_edges__static():
+    run_case(FAMILY, 'div_int8_edges', 'static')
+
+
+def test_sub_int32__dynamic():
+    run_case(FAMILY, 'sub_int32', 'dynamic')
+
+
+def test_sub_int32__static():
+    run_case(FAMILY, 'sub_int32', 'static')
+
+
+def test_sub_int32__f64():
+    run_case(FAMILY, 'sub_int32', 'f64')
+
+
+def test_add_any_grad__dynamic():
+    run_case(FAMILY, 'add_any_grad', 'dynamic')
+
+
+def test_add_any_grad__static():
+    run_case(FAMILY, 'add_any_grad', 'static')
+
+
+def test_add_any_grad__f64():
+    run_case(FAMILY, 'add_any_grad', 'f64')
+
+
+def test_bfloat16_math__dynamic():
+    run_case(FAMILY, 'bfloat16_math', 'dynamic')
+
+
+def test_bfloat16_math__static():
+    run_case(FAMILY, 'bfloat16_math', 'static')
+
+
 def test_div_uint8_by_zero__static():
     run_case(FAMILY, 'div_uint8_by_zero', 'static')
 

@@ -322,3 +322,15 @@ def test_digamma_negative__f64():
 
 def test_lgamma_f16__static():
     run_case(FAMILY, 'lgamma_f16', 'static')
+
+
+def test_digamma_f16__static():
+    run_case(FAMILY, 'digamma_f16', 'static')
+
+
+def test_bfloat16_special__dynamic():
+    run_case(FAMILY, 'bfloat16_special', 'dynamic')
+
+
+def test_bfloat16_special__static():
+    run_case(FAMILY, 'bfloat16_special', 'static')

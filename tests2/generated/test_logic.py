@@ -614,3 +614,11 @@ def test_bitcast_i32_to_f32__static():
 
 def test_bitcast_u16_to_f16__static():
     run_case(FAMILY, 'bitcast_u16_to_f16', 'static')
+
+
+def test_bfloat16_compare_select__dynamic():
+    run_case(FAMILY, 'bfloat16_compare_select', 'dynamic')
+
+
+def test_bfloat16_compare_select__static():
+    run_case(FAMILY, 'bfloat16_compare_select', 'static')

@@ -84,8 +84,18 @@ testcase(F, "min_int32", "lax.min", fn=lax.min, inputs=[("B", 3), ("B", 3)],
 testcase(F, "div_int32_truncates", "lax.div", fn=lambda x, y: lax.div(x, y), inputs=[(6,), (6,)],
          input_dtypes=[I32, I32], f64=True,
          input_gen=fixed([7, -7, 9, -9, 3, 0], [2, 2, -4, -4, 5, 1]))
-testcase(F, "div_int_by_zero", "lax.div", fn=lambda x, y: lax.div(x, y), inputs=[(4,), (4,)],
-         input_dtypes=[I32, I32], f64=True, input_gen=fixed([7, -7, 0, 3], [0, 0, 0, 2]))
+testcase(F, "div_int_by_zero", "lax.div", fn=lambda x, y: lax.div(x, y), inputs=[(6,), (6,)],
+         input_dtypes=[I32, I32], f64=True,
+         input_gen=fixed([7, -7, 0, 3, -2 ** 31, 5], [0, 0, 0, 2, -1, -1]))
+testcase(F, "div_int8_edges", "lax.div", fn=lambda x, y: lax.div(x, y), inputs=[(5,), (5,)],
+         input_dtypes=["int8", "int8"], input_gen=fixed([-128, -128, 7, 100, -9], [-1, 0, -1, 3, 2]))
+testcase(F, "sub_int32", "lax.sub", fn=lambda x, y: x - y, inputs=[("B", 3), ("B", 3)],
+         input_dtypes=[I32, I32], f64=True)
+testcase(F, "add_any_grad", "lax.add_any", fn=lambda x: __import__("jax").grad(
+    lambda v: (v * v + jnp.sin(v)).sum())(x), inputs=[("B", 3)], f64=True, expect_ops=("Add",))
+testcase(F, "bfloat16_math", "lax.exp", inputs=[("B", 4)], rtol=1e-2, atol=1e-2,
+         fn=lambda x: (lambda b: (jnp.exp(b) + lax.max(b, b * 2) - jnp.floor(b))
+                       .astype(jnp.float32))(x.astype(jnp.bfloat16)))
 testcase(F, "div_uint8_by_zero", "lax.div", fn=lambda x, y: lax.div(x, y), inputs=[(4,), (4,)],
          input_dtypes=["uint8", "uint8"], input_gen=fixed([7, 200, 0, 3], [0, 3, 0, 2]))
 
@@ -155,7 +165,7 @@ testcase(F, "rem_float", "lax.rem", fn=lax.rem, inputs=[("B", 4), ("B", 4)], f64
 testcase(F, "rem_float_sign", "lax.rem", fn=lambda x, y: jnp.fmod(x, y), inputs=[(4,), (4,)],
          f64=True, input_gen=fixed([5.5, -5.5, 5.5, -5.5], [2.0, 2.0, -2.0, -2.0]))
 testcase(F, "rem_int32", "lax.rem", fn=lax.rem, inputs=[(6,), (6,)], input_dtypes=[I32, I32],
-         f64=True, input_gen=fixed([7, -7, 7, -7, 5, -2147483647], [2, 2, -2, -2, 0, -1]))
+         f64=True, input_gen=fixed([7, -7, 7, -7, 5, -2 ** 31], [2, 2, -2, -2, 0, -1]))
 testcase(F, "rem_int_dynamic", "lax.rem", fn=lax.rem, inputs=[("B", 3), ("B", 3)],
          input_dtypes=[I32, I32], input_gen=lambda rng, s, d: [rng.integers(-20, 20, s[0]).astype(d[0]),
                                                                 rng.integers(1, 6, s[1]).astype(d[1])])

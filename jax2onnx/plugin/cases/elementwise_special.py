@@ -57,3 +57,8 @@ testcase(F, "digamma_negative", "lax.digamma", fn=lax.digamma, inputs=[(8,)], f6
          input_gen=fixed([-0.5, -1.5, -2.3, -3.7, -7.1, -0.01, 0.0, -2.0]))
 testcase(F, "lgamma_f16", "lax.lgamma", fn=lax.lgamma, inputs=[(6,)], input_dtypes=[np.float16],
          input_gen=uniform(0.1, 6), rtol=3e-3, atol=3e-3)
+testcase(F, "digamma_f16", "lax.digamma", fn=lax.digamma, inputs=[(6,)], input_dtypes=[np.float16],
+         input_gen=uniform(0.1, 6), rtol=3e-3, atol=3e-3)
+testcase(F, "bfloat16_special", "lax.erf", inputs=[("B", 4)], rtol=2e-2, atol=2e-2,
+         fn=lambda x: (lambda b: (lax.erf(b) + lax.erfc(b) + jnp.arctan(b) + jnp.log1p(b * b))
+                       .astype(jnp.float32))(x.astype(jnp.bfloat16)))

@@ -135,3 +135,6 @@ testcase(F, "bitcast_i32_to_f32", "lax.bitcast_convert_type",
 testcase(F, "bitcast_u16_to_f16", "lax.bitcast_convert_type",
          fn=lambda x: lax.bitcast_convert_type(x, jnp.float16), inputs=[(4,)], input_dtypes=["uint16"],
          opset=26, input_gen=fixed([0x3C00, 0x4000, 0xC000, 0x0001]))
+testcase(F, "bfloat16_compare_select", "lax.lt", inputs=[("B", 4), ("B", 4)],
+         fn=lambda x, y: (lambda a, b: (a < b, a != b, lax.select_n(a < b, a, b).astype(jnp.float32)))(
+             x.astype(jnp.bfloat16), y.astype(jnp.bfloat16)))
