@@ -218,3 +218,27 @@ def test_gather_size0_axis_fill__static():
 
 def test_gather_f16_clip__static():
     run_case(FAMILY, 'gather_f16_clip', 'static')
+
+
+def test_gather_advanced_then_slice__dynamic():
+    run_case(FAMILY, 'gather_advanced_then_slice', 'dynamic')
+
+
+def test_gather_advanced_then_slice__static():
+    run_case(FAMILY, 'gather_advanced_then_slice', 'static')
+
+
+def test_gather_broadcast_advanced__dynamic():
+    run_case(FAMILY, 'gather_broadcast_advanced', 'dynamic')
+
+
+def test_gather_broadcast_advanced__static():
+    run_case(FAMILY, 'gather_broadcast_advanced', 'static')
+
+
+def test_gather_fill_window__static():
+    run_case(FAMILY, 'gather_fill_window', 'static')
+
+
+def test_gather_no_start_indices__static():
+    run_case(FAMILY, 'gather_no_start_indices', 'static')

@@ -486,3 +486,23 @@ def test_argmax_size0_batch__dynamic():
 
 def test_argmax_size0_batch__static():
     run_case(FAMILY, 'argmax_size0_batch', 'static')
+
+
+def test_argmax_vmap__dynamic():
+    run_case(FAMILY, 'argmax_vmap', 'dynamic')
+
+
+def test_argmax_vmap__static():
+    run_case(FAMILY, 'argmax_vmap', 'static')
+
+
+def test_argmax_vmap__f64():
+    run_case(FAMILY, 'argmax_vmap', 'f64')
+
+
+def test_cummax_vmap__dynamic():
+    run_case(FAMILY, 'cummax_vmap', 'dynamic')
+
+
+def test_cummax_vmap__static():
+    run_case(FAMILY, 'cummax_vmap', 'static')

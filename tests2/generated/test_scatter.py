@@ -198,3 +198,39 @@ def test_grad_of_two_axis_gather__dynamic():
 
 def test_grad_of_two_axis_gather__static():
     run_case(FAMILY, 'grad_of_two_axis_gather', 'static')
+
+
+def test_at_set_advanced_then_slice__static():
+    run_case(FAMILY, 'at_set_advanced_then_slice', 'static')
+
+
+def test_at_mul_split_advanced__dynamic():
+    run_case(FAMILY, 'at_mul_split_advanced', 'dynamic')
+
+
+def test_at_mul_split_advanced__static():
+    run_case(FAMILY, 'at_mul_split_advanced', 'static')
+
+
+def test_at_set_two_axes_dropped__static():
+    run_case(FAMILY, 'at_set_two_axes_dropped', 'static')
+
+
+def test_at_max_window_dropped__static():
+    run_case(FAMILY, 'at_max_window_dropped', 'static')
+
+
+def test_vmap_dynamic_update_slice__dynamic():
+    run_case(FAMILY, 'vmap_dynamic_update_slice', 'dynamic')
+
+
+def test_vmap_dynamic_update_slice__static():
+    run_case(FAMILY, 'vmap_dynamic_update_slice', 'static')
+
+
+def test_vmap_at_set__dynamic():
+    run_case(FAMILY, 'vmap_at_set', 'dynamic')
+
+
+def test_vmap_at_set__static():
+    run_case(FAMILY, 'vmap_at_set', 'static')

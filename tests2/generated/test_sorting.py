@@ -246,3 +246,19 @@ def test_jnp_argsort_batch_axis__dynamic():
 
 def test_jnp_argsort_batch_axis__static():
     run_case(FAMILY, 'jnp_argsort_batch_axis', 'static')
+
+
+def test_sort_vmap__dynamic():
+    run_case(FAMILY, 'sort_vmap', 'dynamic')
+
+
+def test_sort_vmap__static():
+    run_case(FAMILY, 'sort_vmap', 'static')
+
+
+def test_top_k_vmap__dynamic():
+    run_case(FAMILY, 'top_k_vmap', 'dynamic')
+
+
+def test_top_k_vmap__static():
+    run_case(FAMILY, 'top_k_vmap', 'static')

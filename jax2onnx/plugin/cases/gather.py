@@ -93,3 +93,12 @@ testcase(F, "gather_size0_axis_fill", "lax.gather",
          inputs=[(0, 4), (3,)], input_dtypes=[np.float32, I32], input_gen=fixed(None, [1, 5, 0]))
 testcase(F, "gather_f16_clip", "lax.gather", fn=lambda x, i: jnp.asarray(x).at[i].get(mode="clip"),
          inputs=[(5, 2), (3,)], input_dtypes=[np.float16, I32], input_gen=gen(None, (-9, 9)))
+testcase(F, "gather_advanced_then_slice", "lax.gather", fn=lambda x, i: jnp.asarray(x)[i, 1:3],
+         inputs=[("B", 5, 4), (3,)], input_dtypes=[np.float32, I32], input_gen=gen(None, (0, 2)))
+testcase(F, "gather_broadcast_advanced", "lax.gather", fn=lambda x, i, j: jnp.asarray(x)[i, :, j],
+         inputs=[(4, "B", 6), (2, 1), (3,)], input_dtypes=[np.float32, I32, I32], input_gen=gen(None, (0, 4), (0, 6)))
+testcase(F, "gather_fill_window", "lax.gather", fn=lambda x, i: jnp.asarray(x).at[i, 2:5].get(mode="fill"),
+         inputs=[(4, 6), (5,)], input_dtypes=[np.float32, I32], input_gen=fixed(None, [0, 3, 4, -1, -6]))
+testcase(F, "gather_no_start_indices", "lax.gather",
+         fn=lambda x: lax.gather(x, jnp.zeros((3, 0), jnp.int32), lax.GatherDimensionNumbers(
+             offset_dims=(1, 2), collapsed_slice_dims=(), start_index_map=()), (2, 3)), inputs=[(4, 5)])

@@ -11,6 +11,14 @@ from .indexing import fixed, gen
 F = "scatter"
 I32, BOOL = np.int32, np.bool_
 
+
+def _distinct_rows(rng, shapes, dtypes):
+    """Per row, distinct indices (one out of bounds) so ``set`` has no write-order ambiguity."""
+    (b, n), (_, k) = shapes[0], shapes[1]
+    x = rng.integers(-50, 50, shapes[0]).astype(dtypes[0])
+    i = np.stack([rng.permutation(n + 3)[:k] for _ in range(b)]).astype(dtypes[1])
+    return [x, i, rng.integers(-50, 50, shapes[2]).astype(dtypes[2])]
+
 testcase(F, "at_set_rows", "lax.scatter", fn=lambda x, i, u: jnp.asarray(x).at[i].set(u), inputs=[(5, 3), (2,), (2, 3)],
          input_dtypes=[np.float32, I32, np.float32], input_gen=fixed(None, [3, 0], None), f64=True,
          expect_ops=("ScatterND",))
@@ -82,3 +90,22 @@ testcase(F, "grad_of_column_slice", "lax.scatter-add", fn=jax.grad(lambda x: jnp
 testcase(F, "grad_of_two_axis_gather", "lax.scatter-add",
          fn=jax.grad(lambda x, i, j: jnp.sum(jnp.sin(jnp.asarray(x)[i, :, j]))),
          inputs=[(4, "B", 3), (5,), (5,)], input_dtypes=[np.float32, I32, I32], input_gen=gen(None, (0, 4), (0, 3)))
+testcase(F, "at_set_advanced_then_slice", "lax.scatter", fn=lambda x, i, u: jnp.asarray(x).at[i, 1:3].set(u),
+         inputs=[(6, 5), (3,), (3, 2)], input_dtypes=[np.float32, I32, np.float32],
+         input_gen=fixed(None, [5, 0, 2], None))
+testcase(F, "at_mul_split_advanced", "lax.scatter-mul",
+         fn=lambda x, i, j, u: jnp.asarray(x).at[i, :, j].multiply(u),
+         inputs=[(4, "B", 6), (3,), (3,), (3, "B")], input_dtypes=[np.float32, I32, I32, np.float32],
+         input_gen=gen(None, (0, 4), (0, 6), None))
+testcase(F, "at_set_two_axes_dropped", "lax.scatter", fn=lambda x, i, j, u: jnp.asarray(x).at[i, j].set(u),
+         inputs=[(4, 6), (5,), (5,), (5,)], input_dtypes=[np.float32, I32, I32, np.float32],
+         input_gen=fixed(None, [0, 3, 9, -8, 2], [5, 1, 0, 2, 7], None))
+testcase(F, "at_max_window_dropped", "lax.scatter-max", fn=lambda x, i, u: jnp.asarray(x).at[i, 1:4].max(u),
+         inputs=[(4, 6), (5,), (5, 3)], input_dtypes=[np.float32, I32, np.float32],
+         input_gen=fixed(None, [0, 3, 4, -6, 1], None))
+testcase(F, "vmap_dynamic_update_slice", "lax.scatter",
+         fn=jax.vmap(lambda r, i, u: lax.dynamic_update_slice(r, u, (i, 0))),
+         inputs=[("B", 6, 2), ("B",), ("B", 3, 2)], input_dtypes=[np.float32, I32, np.float32],
+         input_gen=gen(None, (-2, 8), None))
+testcase(F, "vmap_at_set", "lax.scatter", fn=jax.vmap(lambda r, i, u: r.at[i].set(u)),
+         inputs=[("B", 6), ("B", 2), ("B", 2)], input_dtypes=[I32, I32, I32], input_gen=_distinct_rows)
