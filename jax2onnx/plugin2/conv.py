@@ -161,8 +161,8 @@ def conv_general_dilated(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation
         padding = [(0, 0)] * nsp
     if np.dtype(compute).name in _CONV_DTYPES:
         pads = [lo for lo, _ in padding] + [hi for _, hi in padding]
-        y = ctx.op("Conv", x, w, strides=list(window_strides), pads=pads, dilations=list(rhs_dilation),
-                   group=groups)
+        y = ctx.op("Conv", x, w, strides=[int(v) for v in window_strides], pads=[int(v) for v in pads],
+                   dilations=[int(v) for v in rhs_dilation], group=int(groups))
     else:
         x, x_dims = _pad(ctx, x, x_dims, sp_axes, padding, zero)
         y = _conv_by_einsum(ctx, x, w, x_dims, w_dims, list(window_strides), list(rhs_dilation), groups,
@@ -198,9 +198,9 @@ def _reduce_window(kind):
             return x  # every window is a single element
         dtype = np.dtype(aval.dtype)
         rest = [a for a in range(rank) if a not in active]
-        win = [window_dimensions[a] for a in active]
-        strides = [window_strides[a] for a in active]
-        wdil = [window_dilation[a] for a in active]
+        win = [int(window_dimensions[a]) for a in active]
+        strides = [int(window_strides[a]) for a in active]
+        wdil = [int(window_dilation[a]) for a in active]
         pad = [tuple(padding[a]) for a in active]
         out_act = [out_aval.shape[a] for a in active]
         if len(active) > 3:  # ONNX pools have at most 3 spatial axes
@@ -246,7 +246,7 @@ def _reduce_window(kind):
             lead = [1, -1] if kind != "sum" else [-1, 1]
             shape = ctx.op("Concat", ctx.const(_i64(lead)), ctx.shape(dims[len(rest):]), axis=0)
             y = ctx.op("Reshape", y, shape)
-            pads = [lo for lo, _ in pad] + [hi for _, hi in pad]
+            pads = [int(lo) for lo, _ in pad] + [int(hi) for _, hi in pad]
             if kind == "sum":
                 ones = ctx.const(np.ones([1, 1] + win, compute))
                 y = ctx.op("Conv", y, ones, strides=strides, pads=pads, dilations=wdil)

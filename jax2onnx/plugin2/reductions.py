@@ -137,7 +137,7 @@ register(PIPELINE, "reduce_xor")(_logical("reduce_xor", _bool_xor))
 
 def _arg(op_type):
     def lower(ctx, x, *, axes, index_dtype, **_):
-        (axis,) = axes
+        axis = int(axes[0])  # vmap may hand numpy integers; ONNX attributes want int
         xw, cdt = _widen(ctx, x, ctx.in_avals[0].dtype)
         # select_last_index=0: the first extremal index, as JAX returns
         idx = ctx.op(op_type, xw, axis=axis, keepdims=0, select_last_index=0)
@@ -165,7 +165,7 @@ def cumsum(ctx, x, *, axis, reverse=False, **_):
     """ONNX CumSum (inclusive) with its ``reverse`` attribute."""
     dtype = ctx.in_avals[0].dtype
     xw, cdt = _widen(ctx, x, dtype)
-    y = ctx.op("CumSum", xw, ctx.const(np.array(axis, np.int64)), reverse=int(bool(reverse)))
+    y = ctx.op("CumSum", xw, ctx.const(np.array(int(axis), np.int64)), reverse=int(bool(reverse)))
     return _narrow(ctx, y, cdt, dtype)
 
 
@@ -233,7 +233,7 @@ def _cumulative(kind):
     def lower(ctx, x, *, axis, reverse=False, **_):
         aval = ctx.in_avals[0]
         xw, cdt = _widen(ctx, x, aval.dtype)
-        axis = axis % len(aval.shape)
+        axis = int(axis) % len(aval.shape)
         n = aval.shape[axis]
         ident = ctx.const(_identity(kind if kind != "logsumexp" else "max", cdt))
         if isinstance(n, int):

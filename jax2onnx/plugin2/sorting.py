@@ -62,7 +62,7 @@ def sort(ctx, *operands, dimension, num_keys=1, is_stable=False, **_):
     """Sort all operands by the first ``num_keys`` (lexicographically); always stable."""
     avals = ctx.in_avals
     rank = len(avals[0].shape)
-    axis = dimension % rank
+    axis = int(dimension) % rank
     n = avals[0].shape[axis]
     perm = None
     for key, aval in reversed(list(zip(operands[:num_keys], avals[:num_keys]))):
@@ -78,13 +78,13 @@ def sort(ctx, *operands, dimension, num_keys=1, is_stable=False, **_):
 def top_k(ctx, x, *, k, axis=-1, **_):
     """The k largest along ``axis``: values and int32 indices, ties by lower index."""
     aval = ctx.in_avals[0]
-    axis = axis % len(aval.shape)
+    axis = int(axis) % len(aval.shape)
     dtype = np.dtype(aval.dtype)
     index_type = ctx.out_avals[1].dtype
     if not np.issubdtype(np.dtype(_KEY_DTYPE.get(dtype.name, dtype)), np.floating):
         # no NaN to place: one TopK(k) is already JAX's answer
         key = x if dtype.name not in _KEY_DTYPE else _cast(ctx, x, _KEY_DTYPE[dtype.name])
-        _, idx = ctx.op("TopK", key, ctx.const(_i64([k])), axis=axis, largest=1, sorted=1, num_outputs=2)
+        _, idx = ctx.op("TopK", key, ctx.const(_i64([int(k)])), axis=axis, largest=1, sorted=1, num_outputs=2)
         return ctx.op("GatherElements", x, idx, axis=axis), _cast(ctx, idx, index_type)
     order = stable_order(ctx, x, dtype, axis, aval.shape[axis], descending=True)
     first = ctx.op("Slice", order, ctx.const(_i64([0])), ctx.const(_i64([k])), ctx.const(_i64([axis])))

@@ -1,5 +1,6 @@
 """Catalog: reductions, arg-reductions, cumulative ops, reduce_precision."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -149,3 +150,6 @@ testcase(F, "cumsum_size0", "lax.cumsum", fn=lambda x: jnp.cumsum(x, axis=1), in
 testcase(F, "cummax_size0", "lax.cummax", fn=lambda x: lax.cummax(x, axis=1), inputs=[("B", 0)])
 testcase(F, "argmax_size0_batch", "lax.argmax", fn=lambda x: jnp.argmax(x, axis=1), inputs=[(0, "B")],
          sizes={"B": (3, 5)})
+testcase(F, "argmax_vmap", "lax.argmax", fn=jax.vmap(lambda x: jnp.argmax(x)), inputs=[("B", 5)], f64=True)
+testcase(F, "cummax_vmap", "lax.cummax", fn=jax.vmap(lambda x: lax.cummax(x, axis=0), in_axes=1, out_axes=1),
+         inputs=[(6, "B")])

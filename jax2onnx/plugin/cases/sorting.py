@@ -1,5 +1,6 @@
 """Catalog: sort (single / multi-operand, num_keys, stability, NaN) and top_k."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -98,3 +99,5 @@ testcase(F, "jnp_argsort_descending", "lax.sort", fn=lambda x: jnp.argsort(x, ax
          inputs=[("B", 11)], input_gen=_tied_floats)
 testcase(F, "jnp_argsort_batch_axis", "lax.sort", fn=lambda x: jnp.argsort(x, axis=0), inputs=[("B", 3)],
          input_gen=_tied_floats, sizes={"B": (4, 9)})
+testcase(F, "sort_vmap", "lax.sort", fn=jax.vmap(jnp.sort, in_axes=1, out_axes=1), inputs=[(7, "B")])
+testcase(F, "top_k_vmap", "lax.top_k", fn=jax.vmap(lambda x: lax.top_k(x, 2), in_axes=1), inputs=[(6, "B")])
