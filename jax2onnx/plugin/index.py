@@ -38,7 +38,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "linalg": ("dot_general",),
     "conv": (
         "conv_general_dilated", "reduce_window_max", "reduce_window_min",
-        "reduce_window_sum", "reduce_window",
+        "reduce_window_sum", "reduce_window", "select_and_scatter_add",
     ),
     "sorting": ("sort", "top_k"),
     "calls": ("jit", "pjit", "closed_call", "core_call", "remat2", "checkpoint",

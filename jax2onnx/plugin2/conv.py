@@ -320,3 +320,50 @@ def reduce_window(ctx, x, init, *, jaxpr, consts=(), window_dimensions, window_s
     for part in parts:
         acc = ctx.op(op, acc, part)
     return acc
+
+
+@register(PIPELINE, "select_and_scatter_add")
+def select_and_scatter_add(ctx, source, operand, *, select_prim, window_dimensions, window_strides, padding,
+                           **_):
+    """Gradient of max/min pooling: each window's ``source`` value is added at the
+    position its max (``ge``) or min (``le``) came from, the first one on ties.
+
+    MaxPool's Indices output gives that position (flat, into the padded operand; ORT
+    keeps the first maximum), then one ScatterElements with reduction="add".
+    """
+    aval, src_aval = ctx.in_avals[1], ctx.in_avals[0]
+    dtype = np.dtype(aval.dtype)
+    rank = len(aval.shape)
+    active = [a for a in range(rank) if window_dimensions[a] != 1 or window_strides[a] != 1
+              or tuple(padding[a]) != (0, 0)]
+    if not active:
+        return source  # every window is one element, which selects itself
+    if len(active) > 3 or dtype.name not in ("float32", "float64") or select_prim.name not in ("ge", "le"):
+        raise NotImplementedError(
+            f"select_and_scatter_add over {len(active)} axes / {dtype} / {select_prim} (supported: up to 3 "
+            f"windowed axes, float32/float64, ge or le)")
+    rest = [a for a in range(rank) if a not in active]
+    perm = rest + active
+    x, dims = _transpose(ctx, operand, perm, aval.shape)
+    src, _ = _transpose(ctx, source, perm, src_aval.shape)
+    if select_prim.name == "le":
+        x = ctx.op("Neg", x)  # the first minimum is the first maximum of -x
+    sp = list(range(len(rest), rank))
+    pad = [tuple(padding[a]) for a in active]
+    x, pdims = _pad(ctx, x, dims, sp, pad, ctx.const(np.array(-np.inf, dtype)))
+    x = ctx.op("Reshape", x, ctx.op("Concat", ctx.const(_i64([1, -1])), ctx.shape(pdims[len(rest):]), axis=0))
+    _, where = ctx.op("MaxPool", x, kernel_shape=[int(window_dimensions[a]) for a in active],
+                      strides=[int(window_strides[a]) for a in active], num_outputs=2)
+    numel = 1
+    for d in pdims:
+        numel = numel * d
+    zeros = ctx.op("Expand", ctx.const(np.array(0, dtype)), ctx.shape([numel]))
+    flat_idx = ctx.op("Reshape", where, ctx.const(_i64([-1])))
+    flat_src = ctx.op("Reshape", src, ctx.const(_i64([-1])))
+    y = ctx.op("ScatterElements", zeros, flat_idx, flat_src, axis=0, reduction="add")
+    y = ctx.op("Reshape", y, ctx.shape(pdims))
+    if any(lo or hi for lo, hi in pad):
+        y = ctx.op("Slice", y, ctx.shape([lo for lo, _ in pad]), ctx.shape([lo + dims[a] for (lo, _), a in zip(pad, sp)]),
+                   ctx.const(_i64(sp)))
+    y, _ = _transpose(ctx, y, np.argsort(perm), [None] * rank)
+    return y

@@ -315,3 +315,53 @@ def reduce_window(ctx, eqn):
             ctx.node(op, [acc, v], ctx.outputs(eqn))
         else:
             acc = ctx.node1(op, [acc, v])
+
+
+@register(PIPELINE, "select_and_scatter_add")
+def select_and_scatter_add(ctx, eqn):
+    """Max/min-pooling gradient: every window adds its ``source`` value where its first
+    maximum (``ge``) or minimum (``le``) sits. MaxPool's Indices output (flat positions
+    in the padded operand; ORT keeps the first maximum) feeds one ScatterElements(add).
+    """
+    p = eqn.params
+    src_aval, aval = eqn.invars[0].aval, eqn.invars[1].aval
+    dtype = np.dtype(aval.dtype)
+    rank = len(aval.shape)
+    wd, ws, pad = p["window_dimensions"], p["window_strides"], p["padding"]
+    active = [a for a in range(rank) if wd[a] != 1 or ws[a] != 1 or tuple(pad[a]) != (0, 0)]
+    source, operand = ctx.inputs(eqn)
+    (out,) = ctx.outputs(eqn)
+    if not active:
+        ctx.node("Identity", [source], [out])  # single-element windows select themselves
+        return
+    prim = p["select_prim"].name
+    if len(active) > 3 or dtype.name not in ("float32", "float64") or prim not in ("ge", "le"):
+        raise NotImplementedError(
+            f"select_and_scatter_add over {len(active)} axes / {dtype} / {prim} (supported: up to 3 "
+            f"windowed axes, float32/float64, ge or le)")
+    rest = [a for a in range(rank) if a not in active]
+    order = rest + active
+    x, dims = _permute(ctx, operand, order, aval.shape)
+    src, _ = _permute(ctx, source, order, src_aval.shape)
+    if prim == "le":
+        x = ctx.node1("Neg", [x])  # first minimum of x == first maximum of -x
+    axes = list(range(len(rest), rank))
+    pairs = [tuple(pad[a]) for a in active]
+    x, padded = _explicit_pad(ctx, x, dims, axes, pairs, ctx.const(np.array(-np.inf, dtype)))
+    pooled_shape = ctx.node1("Concat", [ctx.const(_i64([1, -1])), ctx.shape(padded[len(rest):])], axis=0)
+    x = ctx.node1("Reshape", [x, pooled_shape])
+    _, argmax = ctx.node("MaxPool", [x], 2, kernel_shape=[int(wd[a]) for a in active],
+                         strides=[int(ws[a]) for a in active])
+    total = 1
+    for d in padded:
+        total = total * d
+    zeros = ctx.node1("Expand", [ctx.const(np.array(0, dtype)), ctx.shape([total])])
+    scattered = ctx.node1("ScatterElements", [zeros, ctx.node1("Reshape", [argmax, ctx.const(_i64([-1]))]),
+                                              ctx.node1("Reshape", [src, ctx.const(_i64([-1]))])],
+                          axis=0, reduction="add")
+    y = ctx.node1("Reshape", [scattered, ctx.shape(padded)])
+    if any(lo or hi for lo, hi in pairs):
+        y = ctx.node1("Slice", [y, ctx.shape([lo for lo, _ in pairs]),
+                                ctx.shape([lo + dims[a] for (lo, _), a in zip(pairs, axes)]), ctx.const(_i64(axes))])
+    y, _ = _permute(ctx, y, np.argsort(order), [None] * rank)
+    ctx.node("Identity", [y], [out])

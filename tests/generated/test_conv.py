@@ -518,3 +518,35 @@ def test_avg_pool_grad__static():
 
 def test_avg_pool_grad__f64():
     run_case(FAMILY, 'avg_pool_grad', 'f64')
+
+
+def test_max_pool_grad__dynamic():
+    run_case(FAMILY, 'max_pool_grad', 'dynamic')
+
+
+def test_max_pool_grad__static():
+    run_case(FAMILY, 'max_pool_grad', 'static')
+
+
+def test_max_pool_grad__f64():
+    run_case(FAMILY, 'max_pool_grad', 'f64')
+
+
+def test_max_pool_grad_ties_overlap__dynamic():
+    run_case(FAMILY, 'max_pool_grad_ties_overlap', 'dynamic')
+
+
+def test_max_pool_grad_ties_overlap__static():
+    run_case(FAMILY, 'max_pool_grad_ties_overlap', 'static')
+
+
+def test_min_pool_grad__dynamic():
+    run_case(FAMILY, 'min_pool_grad', 'dynamic')
+
+
+def test_min_pool_grad__static():
+    run_case(FAMILY, 'min_pool_grad', 'static')
+
+
+def test_min_pool_grad__f64():
+    run_case(FAMILY, 'min_pool_grad', 'f64')

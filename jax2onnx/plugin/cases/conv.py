@@ -181,3 +181,14 @@ testcase(F, "conv_grad_grouped", "lax.conv_general_dilated", fn=_conv_grads(2),
 testcase(F, "avg_pool_grad", "lax.reduce_window_sum",
          fn=jax.grad(lambda x: jnp.sum(jnp.sin(lax.reduce_window(x, 0.0, lax.add, (1, 2, 2), (1, 2, 2), "SAME")))),
          inputs=[("B", 5, 6)], f64=True)
+testcase(F, "max_pool_grad", "lax.select_and_scatter_add",
+         fn=jax.grad(lambda x: jnp.sum(jnp.sin(lax.reduce_window(x, -jnp.inf, lax.max, (1, 3, 2), (1, 2, 1),
+                                                                 ((0, 0), (1, 1), (0, 1)))))),
+         inputs=[("B", 6, 5)], f64=True)
+testcase(F, "max_pool_grad_ties_overlap", "lax.select_and_scatter_add",
+         fn=jax.grad(lambda x: jnp.sum(lax.reduce_window(x, -jnp.inf, lax.max, (2, 2), (1, 1), "SAME") ** 2)),
+         inputs=[("B", 6)], input_dtypes=[np.float32], input_gen=lambda rng, s, d: [
+             rng.integers(0, 3, s[0]).astype(d[0])])
+testcase(F, "min_pool_grad", "lax.select_and_scatter_add",
+         fn=jax.grad(lambda x: jnp.sum(jnp.cos(lax.reduce_window(x, jnp.inf, lax.min, (2, 1), (2, 1), "VALID")))),
+         inputs=[("B", 3)], sizes={"B": (4, 8)}, f64=True)
