@@ -75,6 +75,7 @@ def _arange(ctx, n):
 
 @register(PIPELINE, "gather")
 def gather(ctx, x, indices, *, dimension_numbers, slice_sizes, mode=None, fill_value=None, **_):
+    """Lower lax.gather (see the module docstring for the forms and modes)."""
     dn = dimension_numbers
     operand, idx_aval = ctx.in_avals
     out_aval = ctx.out_avals[0]

@@ -55,6 +55,7 @@ def neutral(reduction, dtype):
 
 @register(PIPELINE, *_REDUCTION)
 def scatter(ctx, x, indices, updates, *, dimension_numbers, mode=None, **_):
+    """Lower any scatter primitive as one ScatterND (see the module docstring)."""
     prim = ctx.eqn.primitive.name
     reduction = _REDUCTION[prim]
     if prim == "scatter-sub":

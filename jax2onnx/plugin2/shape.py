@@ -62,6 +62,7 @@ def _same(a, b):
 
 @register(PIPELINE, "squeeze")
 def squeeze(ctx, x, *, dimensions, **_):
+    """Squeeze the listed unit axes (none: no node)."""
     if not dimensions:
         return x
     return ctx.op("Squeeze", x, _axes(ctx, dimensions))
@@ -69,11 +70,13 @@ def squeeze(ctx, x, *, dimensions, **_):
 
 @register(PIPELINE, "expand_dims")
 def expand_dims(ctx, x, *, dimensions, **_):
+    """Unsqueeze at the given axes."""
     return ctx.op("Unsqueeze", x, _axes(ctx, dimensions))
 
 
 @register(PIPELINE, "transpose")
 def transpose(ctx, x, *, permutation, **_):
+    """Transpose (the identity permutation emits nothing)."""
     if tuple(permutation) == tuple(range(len(permutation))):
         return x
     return ctx.op("Transpose", x, perm=list(permutation))
@@ -115,6 +118,7 @@ def pad(ctx, x, padval, *, padding_config, **_):
 
 @register(PIPELINE, "concatenate")
 def concatenate(ctx, *xs, dimension, **_):
+    """Concat along ``dimension``."""
     if len(xs) == 1:
         return xs[0]
     return ctx.op("Concat", *xs, axis=int(dimension))
@@ -122,11 +126,13 @@ def concatenate(ctx, *xs, dimension, **_):
 
 @register(PIPELINE, "stop_gradient", "copy", "copy_p")
 def identity(ctx, x, **_):
+    """copy / stop_gradient: the input value itself."""
     return x  # values are immutable in ONNX; no node needed
 
 
 @register(PIPELINE, "split")
 def split(ctx, x, *, sizes, axis, **_):
+    """lax.split into pieces of ``sizes`` (possibly symbolic)."""
     # lax.split (e.g. the transpose of concatenate under jax.grad); sizes may be symbolic
     if len(sizes) == 1:
         return (x,)

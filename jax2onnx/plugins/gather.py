@@ -56,6 +56,7 @@ def _valid(ctx, idx, upper):
 
 @register(PIPELINE, "gather")
 def gather(ctx, eqn):
+    """Lower lax.gather (see the module docstring for the forms and modes)."""
     x, indices = ctx.inputs(eqn)
     (out,) = ctx.outputs(eqn)
     p = eqn.params

@@ -26,6 +26,7 @@ def _eq(a, b) -> bool:
 
 @register(PIPELINE, "slice")
 def slice_(ctx, eqn):
+    """Static Slice; limits may be symbolic."""
     p = eqn.params
     n = len(p["start_indices"])
     steps = p.get("strides") or [1] * n

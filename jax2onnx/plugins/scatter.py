@@ -61,6 +61,7 @@ def _ramp(ctx, n):
 
 @register(PIPELINE, *_KIND)
 def scatter(ctx, eqn):
+    """Lower any scatter primitive as one ScatterND (see the module docstring)."""
     x, indices, upd = ctx.inputs(eqn)
     (out,) = ctx.outputs(eqn)
     prim = eqn.primitive.name

@@ -30,6 +30,7 @@ def _alias(ctx, eqn, name):
 
 @register(PIPELINE, "reshape")
 def reshape(ctx, eqn):
+    """Reshape, after a Transpose when ``dimensions`` reorders the input."""
     x = ctx.inputs(eqn)[0]
     in_shape = tuple(eqn.invars[0].aval.shape)
     new_sizes = tuple(eqn.params["new_sizes"])
@@ -45,6 +46,7 @@ def reshape(ctx, eqn):
 
 @register(PIPELINE, "broadcast_in_dim")
 def broadcast_in_dim(ctx, eqn):
+    """Unsqueeze the new axes, then Expand if any size differs."""
     x = ctx.inputs(eqn)[0]
     shape, bdims = eqn.params["shape"], eqn.params["broadcast_dimensions"]
     in_shape = eqn.invars[0].aval.shape
@@ -62,6 +64,7 @@ def broadcast_in_dim(ctx, eqn):
 
 @register(PIPELINE, "squeeze")
 def squeeze(ctx, eqn):
+    """Squeeze the listed unit axes."""
     dims = eqn.params["dimensions"]
     if not dims:
         return _alias(ctx, eqn, ctx.inputs(eqn)[0])
@@ -70,11 +73,13 @@ def squeeze(ctx, eqn):
 
 @register(PIPELINE, "expand_dims")
 def expand_dims(ctx, eqn):
+    """Unsqueeze at the given axes."""
     ctx.node("Unsqueeze", [ctx.inputs(eqn)[0], _axes(ctx, eqn.params["dimensions"])], ctx.outputs(eqn))
 
 
 @register(PIPELINE, "transpose")
 def transpose(ctx, eqn):
+    """Transpose; the identity permutation binds the input name."""
     perm = list(eqn.params["permutation"])
     if perm == sorted(perm):
         return _alias(ctx, eqn, ctx.inputs(eqn)[0])
@@ -125,6 +130,7 @@ def pad(ctx, eqn):
 
 @register(PIPELINE, "concatenate")
 def concatenate(ctx, eqn):
+    """Concat along ``dimension``."""
     xs = ctx.inputs(eqn)
     if len(xs) == 1:
         return _alias(ctx, eqn, xs[0])
@@ -133,11 +139,13 @@ def concatenate(ctx, eqn):
 
 @register(PIPELINE, "stop_gradient", "copy", "copy_p")
 def identity(ctx, eqn):
+    """copy / stop_gradient: reuse the input name."""
     _alias(ctx, eqn, ctx.inputs(eqn)[0])
 
 
 @register(PIPELINE, "split")
 def split(ctx, eqn):
+    """lax.split into pieces of ``sizes`` (possibly symbolic)."""
     # lax.split (e.g. the transpose of concatenate under jax.grad); sizes may be symbolic
     sizes = eqn.params["sizes"]
     x = ctx.inputs(eqn)[0]

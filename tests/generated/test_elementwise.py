@@ -905,3 +905,31 @@ def test_is_finite__f64():
 
 def test_is_finite_f16__static():
     run_case(FAMILY, 'is_finite_f16', 'static')
+
+
+def test_nextafter_float32__static():
+    run_case(FAMILY, 'nextafter_float32', 'static')
+
+
+def test_nextafter_float32__f64():
+    run_case(FAMILY, 'nextafter_float32', 'f64')
+
+
+def test_nextafter_float16__static():
+    run_case(FAMILY, 'nextafter_float16', 'static')
+
+
+def test_nextafter_bfloat16__static():
+    run_case(FAMILY, 'nextafter_bfloat16', 'static')
+
+
+def test_nextafter_dynamic__dynamic():
+    run_case(FAMILY, 'nextafter_dynamic', 'dynamic')
+
+
+def test_nextafter_dynamic__static():
+    run_case(FAMILY, 'nextafter_dynamic', 'static')
+
+
+def test_nextafter_dynamic__f64():
+    run_case(FAMILY, 'nextafter_dynamic', 'f64')

@@ -35,7 +35,8 @@ testcase(F, "gather_scalar_index_window", "lax.gather",
              mode="clip"), inputs=[(4, 5)], expect_ops=("Slice",))
 
 # modes
-testcase(F, "take_clip", "lax.gather", fn=lambda x, i: jnp.asarray(x).at[:, i].get(mode="clip"), inputs=[("B", 5), (6,)],
+testcase(F, "take_clip", "lax.gather", fn=lambda x, i: jnp.asarray(x).at[:, i].get(mode="clip"),
+         inputs=[("B", 5), (6,)],
          input_dtypes=[np.float32, I32], input_gen=gen(None, (-8, 12)), f64=True)
 testcase(F, "take_fill_nan", "lax.gather", fn=lambda x, i: jnp.asarray(x).at[i].get(mode="fill"), inputs=[(4, 3), (6,)],
          input_dtypes=[np.float32, I32], input_gen=fixed(None, [0, 3, 4, -1, -5, 9]), f64=True)

@@ -97,7 +97,8 @@ testcase(F, "split", "lax.split", fn=lambda x: lax.split(x, (1, 3, 2), axis=1), 
 testcase(F, "split_neg_axis_int", "lax.split", fn=lambda x: lax.split(x, (2, 2), axis=-1), inputs=[("B", 3, 4)],
          input_dtypes=[I32])
 testcase(F, "split_size0_part", "lax.split", fn=lambda x: lax.split(x, (0, 4), axis=1), inputs=[("B", 4)])
-testcase(F, "split_symbolic_axis", "lax.split", fn=lambda x, y: lax.split(lax.concatenate([x, y], 0), (x.shape[0], 2), axis=0),
+testcase(F, "split_symbolic_axis", "lax.split",
+         fn=lambda x, y: lax.split(lax.concatenate([x, y], 0), (x.shape[0], 2), axis=0),
          inputs=[("B", 3), (2, 3)])
 
 # iota
@@ -134,5 +135,6 @@ testcase(F, "grad_of_pad_symbolic", "lax.pad",
 testcase(F, "grad_of_rev_concat", "lax.rev",
          fn=jax.grad(lambda x: jnp.sum(lax.concatenate([lax.rev(x, (0,)), x], 1) * jnp.arange(6.0))),
          inputs=[("B", 3)])
-testcase(F, "iota_bfloat16", "lax.iota", fn=lambda x: (lax.iota(jnp.bfloat16, 4) + x.astype(jnp.bfloat16)).astype(np.float32),
+testcase(F, "iota_bfloat16", "lax.iota",
+         fn=lambda x: (lax.iota(jnp.bfloat16, 4) + x.astype(jnp.bfloat16)).astype(np.float32),
          inputs=[(4,)])
