@@ -234,3 +234,19 @@ def test_vmap_at_set__dynamic():
 
 def test_vmap_at_set__static():
     run_case(FAMILY, 'vmap_at_set', 'static')
+
+
+def test_fori_loop_at_set__dynamic():
+    run_case(FAMILY, 'fori_loop_at_set', 'dynamic')
+
+
+def test_fori_loop_at_set__static():
+    run_case(FAMILY, 'fori_loop_at_set', 'static')
+
+
+def test_fori_loop_at_add__dynamic():
+    run_case(FAMILY, 'fori_loop_at_add', 'dynamic')
+
+
+def test_fori_loop_at_add__static():
+    run_case(FAMILY, 'fori_loop_at_add', 'static')

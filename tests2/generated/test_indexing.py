@@ -158,3 +158,15 @@ def test_slice_negative_stride_via_rev__dynamic():
 
 def test_slice_negative_stride_via_rev__static():
     run_case(FAMILY, 'slice_negative_stride_via_rev', 'static')
+
+
+def test_scan_dynamic_slice__dynamic():
+    run_case(FAMILY, 'scan_dynamic_slice', 'dynamic')
+
+
+def test_scan_dynamic_slice__static():
+    run_case(FAMILY, 'scan_dynamic_slice', 'static')
+
+
+def test_scan_dynamic_slice__f64():
+    run_case(FAMILY, 'scan_dynamic_slice', 'f64')

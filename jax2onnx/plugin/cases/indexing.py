@@ -87,3 +87,14 @@ testcase(F, "grad_of_dynamic_slice", "lax.dynamic_update_slice",
          fn=jax.grad(lambda x, i: (lax.dynamic_slice_in_dim(x, i, 2, axis=1) ** 2).sum()),
          inputs=[("B", 5), ()], input_dtypes=[np.float32, I32], input_gen=gen(None, (-1, 6)), f64=True)
 testcase(F, "slice_negative_stride_via_rev", "lax.slice", fn=lambda x: x[:, 5:0:-2], inputs=[("B", 7)])
+
+
+def _scan_rows(x):
+    """dynamic_slice of row i inside a scan body, with a flip of each row as output."""
+    def step(c, i):
+        row = lax.dynamic_slice_in_dim(x, i, 1, axis=0)[0]
+        return c + row, lax.rev(row, (0,))
+    return lax.scan(step, lax.full(x.shape[1:], 0, x.dtype), lax.iota(np.int32, x.shape[0]))
+
+
+testcase(F, "scan_dynamic_slice", "lax.dynamic_slice", fn=_scan_rows, inputs=[("B", 4)], f64=True)

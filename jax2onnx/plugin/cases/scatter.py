@@ -109,3 +109,20 @@ testcase(F, "vmap_dynamic_update_slice", "lax.scatter",
          input_gen=gen(None, (-2, 8), None))
 testcase(F, "vmap_at_set", "lax.scatter", fn=jax.vmap(lambda r, i, u: r.at[i].set(u)),
          inputs=[("B", 6), ("B", 2), ("B", 2)], input_dtypes=[I32, I32, I32], input_gen=_distinct_rows)
+
+
+def _fori_rows(x):
+    """Row-by-row ``.at[i].set`` inside a fori_loop (the Loop body needs the symbolic dim)."""
+    x = jnp.asarray(x)
+    return lax.fori_loop(0, x.shape[0], lambda i, acc: acc.at[i].set(x[i] * i), jnp.zeros_like(x))
+
+
+def _fori_hist(x, idx):
+    """Histogram by repeated ``.at[idx[i]].add`` inside a fori_loop."""
+    idx = jnp.asarray(idx)
+    return lax.fori_loop(0, idx.shape[0], lambda i, acc: acc.at[idx[i]].add(1.0), jnp.zeros((x.shape[0],), x.dtype))
+
+
+testcase(F, "fori_loop_at_set", "lax.scatter", fn=_fori_rows, inputs=[("B", 3)])
+testcase(F, "fori_loop_at_add", "lax.scatter-add", fn=_fori_hist, inputs=[("B", 2), (5,)],
+         input_dtypes=[np.float32, I32], input_gen=gen(None, lambda s: (0, s[0][0])))
