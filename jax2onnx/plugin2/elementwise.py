@@ -231,3 +231,50 @@ def integer_pow(ctx, x, *, y, **_):
         return ctx.op("Reciprocal", acc) if y < 0 else acc
 
     return computed_in(ctx, "arith", body, x)
+
+
+#: float format -> (explicit mantissa bits, minimum normal exponent, maximum exponent)
+_FORMATS = {"float16": (10, -14, 15), "bfloat16": (7, -126, 127), "float32": (23, -126, 127),
+            "float64": (52, -1022, 1023)}
+
+
+@register(PIPELINE, "nextafter")
+def nextafter(ctx, x, y, **_):
+    """The next representable value after ``x`` toward ``y``, by arithmetic (no bitcast
+    before opset 26): step = 2^(e - p) with e = exponent of |x| (clamped to the
+    subnormal range), halved when stepping toward zero from an exact power of two.
+    float16/bfloat16 compute in float32 with their own format constants (the result
+    is exactly representable, so the cast back is exact)."""
+    dtype = _dt(ctx.in_avals[0])
+    mant, emin, emax = _FORMATS[dtype.name]
+    comp = _compute_dtype(dtype, "float32+")
+    fmax = (2 - 2.0 ** -mant) * 2.0 ** emax
+
+    def c(v):
+        return const(ctx, v, comp)
+
+    def body(a_, b_):
+        a = ctx.op("Abs", a_)
+        e = ctx.op("Floor", ctx.op("Mul", ctx.op("Log", a), c(1 / np.log(2))))
+        e = ctx.op("Max", e, c(emin))  # subnormals (and log(0) = -inf) share the smallest step
+        # Log may be one off near powers of two: fix e so that 2^e <= |x| < 2^(e+1)
+        e = ctx.op("Sub", e, ctx.op("Cast", ctx.op("Greater", ctx.op("Pow", c(2), e), a), to=ir_dtype(comp)))
+        e = ctx.op("Max", e, c(emin))
+        up = ctx.op("LessOrEqual", ctx.op("Pow", c(2), ctx.op("Add", e, c(1))), a)
+        e = ctx.op("Add", e, ctx.op("Cast", up, to=ir_dtype(comp)))
+        step = ctx.op("Pow", c(2), ctx.op("Sub", e, c(mant)))
+        rising = ctx.op("Greater", b_, a_)
+        away = ctx.op("Equal", rising, ctx.op("Greater", a_, c(0)))
+        at_pow2 = ctx.op("And", ctx.op("Equal", ctx.op("Pow", c(2), e), a), ctx.op("Greater", e, c(emin)))
+        toward_half = ctx.op("And", at_pow2, ctx.op("Not", away))
+        step = ctx.op("Where", toward_half, ctx.op("Mul", step, c(0.5)), step)
+        r = ctx.op("Add", a_, ctx.op("Where", rising, step, ctx.op("Neg", step)))
+        tiny = c(2.0 ** (emin - mant))
+        r = ctx.op("Where", ctx.op("Equal", a, c(0)), ctx.op("Where", rising, tiny, ctx.op("Neg", tiny)), r)
+        r = ctx.op("Where", ctx.op("Equal", a, c(np.inf)),
+                   ctx.op("Mul", ctx.op("Sign", a_), c(fmax)), r)
+        r = ctx.op("Where", ctx.op("Equal", a_, b_), b_, r)
+        unordered = ctx.op("Or", ctx.op("IsNaN", a_), ctx.op("IsNaN", b_))
+        return ctx.op("Where", unordered, ctx.op("Add", a_, b_), r)
+
+    return computed_in(ctx, "float32+", body, x, y)

@@ -286,3 +286,54 @@ def integer_pow(ctx, eqn):
         return acc
 
     emit_in(ctx, "arith", aval.dtype, build, [x], out)
+
+
+#: dtype name -> (mantissa bits, smallest normal exponent, largest exponent)
+FLOAT_FORMATS = {"float16": (10, -14, 15), "bfloat16": (7, -126, 127), "float32": (23, -126, 127),
+                 "float64": (52, -1022, 1023)}
+
+
+@register(PIPELINE, "nextafter")
+def nextafter(ctx, eqn):
+    """x stepped by one unit in the last place toward y, computed arithmetically.
+
+    The step is 2^(e - mantissa_bits) for e = floor(log2|x|) (corrected by one where
+    Log rounds across a power of two, and clamped at the subnormal exponent); from an
+    exact power of two toward zero the step halves. 0 steps to ±smallest subnormal,
+    ±inf to ±max, x == y gives y, NaN in either gives NaN. Half types run in float32
+    with their own constants: the result is exact in the narrow type.
+    """
+    (x, y), (out,) = ctx.inputs(eqn), ctx.outputs(eqn)
+    dtype = _in_dtype(eqn)
+    mant, emin, emax = FLOAT_FORMATS[dtype.name]
+    comp = compute_dtype(dtype, "float32+")
+
+    def k(v):
+        return const(ctx, v, comp)
+
+    def n(op, *ins, **attrs):
+        return ctx.node1(op, list(ins), **attrs)
+
+    def as_float(b):
+        return n("Cast", b, to=onnx_elem_type(comp))
+
+    def build(xs, out):
+        xv, yv = xs
+        a = n("Abs", xv)
+        e = n("Max", n("Floor", n("Mul", n("Log", a), k(1 / np.log(2)))), k(emin))
+        e = n("Max", n("Sub", e, as_float(n("Greater", n("Pow", k(2), e), a))), k(emin))
+        e = n("Add", e, as_float(n("LessOrEqual", n("Pow", k(2), n("Add", e, k(1))), a)))
+        step = n("Pow", k(2), n("Sub", e, k(mant)))
+        rising = n("Greater", yv, xv)
+        toward_zero = n("Not", n("Equal", rising, n("Greater", xv, k(0))))
+        exact_pow2 = n("And", n("Equal", n("Pow", k(2), e), a), n("Greater", e, k(emin)))
+        step = n("Where", n("And", exact_pow2, toward_zero), n("Mul", step, k(0.5)), step)
+        r = n("Add", xv, n("Where", rising, step, n("Neg", step)))
+        tiny = k(2.0 ** (emin - mant))
+        r = n("Where", n("Equal", a, k(0)), n("Where", rising, tiny, n("Neg", tiny)), r)
+        r = n("Where", n("Equal", a, k(np.inf)), n("Mul", n("Sign", xv), k((2 - 2.0 ** -mant) * 2.0 ** emax)), r)
+        r = n("Where", n("Equal", xv, yv), yv, r)
+        nan = n("Or", n("IsNaN", xv), n("IsNaN", yv))
+        return emit(ctx, "Where", [nan, n("Add", xv, yv), r], out)
+
+    emit_in(ctx, "float32+", dtype, build, [x, y], out)

@@ -186,3 +186,11 @@ testcase(F, "is_finite", "lax.is_finite", fn=lax.is_finite, inputs=[("B", 4)], f
          input_gen=uniform(-1, 1, [np.nan, np.inf, -np.inf, 1e30]))
 testcase(F, "is_finite_f16", "lax.is_finite", fn=lax.is_finite, inputs=[(4,)], input_dtypes=[F16],
          input_gen=fixed([np.nan, np.inf, 65504.0, 1.0]))
+_NX = [1.0, 1.0, -1.0, 0.0, 0.0, 2.0, 2.0, np.inf, np.nan, 3.0, -2.0, -4.0, 0.75]
+_NY = [2.0, 0.0, 0.0, 1.0, -1.0, 0.0, 3.0, 0.0, 1.0, 3.0, 0.0, -5.0, np.nan]
+for _dt in ("float32", "float16", "bfloat16"):
+    testcase(F, f"nextafter_{_dt}", "lax.nextafter", inputs=[(13,), (13,)], rtol=0, atol=0,
+             fn=lambda x, y, _dt=_dt: lax.nextafter(x.astype(_dt), y.astype(_dt)).astype(jnp.float32),
+             input_gen=fixed(_NX, _NY), f64=_dt == "float32", check=None)  # casts on purpose
+testcase(F, "nextafter_dynamic", "lax.nextafter", fn=lax.nextafter, inputs=[("B", 4), ("B", 4)],
+         rtol=0, atol=0, f64=True)
