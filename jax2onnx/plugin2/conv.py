@@ -363,7 +363,7 @@ def select_and_scatter_add(ctx, source, operand, *, select_prim, window_dimensio
     y = ctx.op("ScatterElements", zeros, flat_idx, flat_src, axis=0, reduction="add")
     y = ctx.op("Reshape", y, ctx.shape(pdims))
     if any(lo or hi for lo, hi in pad):
-        y = ctx.op("Slice", y, ctx.shape([lo for lo, _ in pad]), ctx.shape([lo + dims[a] for (lo, _), a in zip(pad, sp)]),
-                   ctx.const(_i64(sp)))
+        ends = [lo + dims[a] for (lo, _), a in zip(pad, sp)]
+        y = ctx.op("Slice", y, ctx.shape([lo for lo, _ in pad]), ctx.shape(ends), ctx.const(_i64(sp)))
     y, _ = _transpose(ctx, y, np.argsort(perm), [None] * rank)
     return y

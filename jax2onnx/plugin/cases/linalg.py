@@ -26,7 +26,8 @@ BMM = (((2,), (1,)), ((0,), (0,)))
 
 testcase(F, "matmul", "lax.dot_general", fn=_dg(MM), inputs=[("B", 4), (4, 3)], expect_ops=("MatMul",),
          markers=("ir_smoke",), f64=True)
-testcase(F, "matmul_rank3_lhs", "lax.dot_general", fn=_dg((((2,), (0,)), ((), ()))), inputs=[("B", 5, 4), (4, 3)], expect_ops=("MatMul",))
+testcase(F, "matmul_rank3_lhs", "lax.dot_general", fn=_dg((((2,), (0,)), ((), ()))), inputs=[("B", 5, 4), (4, 3)],
+         expect_ops=("MatMul",))
 testcase(F, "batched_matmul", "lax.dot_general", fn=_dg(BMM), inputs=[("B", 5, 4), ("B", 4, 3)],
          expect_ops=("MatMul",), f64=True)
 testcase(F, "dot_transposed_rhs", "lax.dot_general",

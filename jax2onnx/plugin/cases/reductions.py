@@ -74,8 +74,9 @@ testcase(F, "reduce_min_f16", "lax.reduce_min", fn=lambda x: jnp.min(x, axis=0),
 testcase(F, "reduce_sum_size0", "lax.reduce_sum", fn=lambda x: jnp.sum(x, axis=1), inputs=[("B", 0, 3)])
 testcase(F, "reduce_max_size0_initial", "lax.reduce_max", fn=lambda x: jnp.max(x, axis=1, initial=-1.0),
          inputs=[("B", 0, 3)])
-testcase(F, "reduce_sum_no_axes", "lax.reduce_sum", fn=lambda x: lax.reduce_sum_p.bind(x, axes=(), out_sharding=None) * 2,
-         inputs=[("B", 3)], forbid_ops=("ReduceSum",))
+testcase(F, "reduce_sum_no_axes", "lax.reduce_sum",
+         fn=lambda x: lax.reduce_sum_p.bind(x, axes=(), out_sharding=None) * 2, inputs=[("B", 3)],
+         forbid_ops=("ReduceSum",))
 testcase(F, "reduce_and", "lax.reduce_and", fn=lambda x: jnp.all(x, axis=1), inputs=[("B", 3)],
          input_dtypes=[np.bool_])
 testcase(F, "reduce_or", "lax.reduce_or", fn=lambda x: jnp.any(x, axis=(0, 1)), inputs=[("B", 3)],
