@@ -933,3 +933,15 @@ def test_nextafter_dynamic__static():
 
 def test_nextafter_dynamic__f64():
     run_case(FAMILY, 'nextafter_dynamic', 'f64')
+
+
+def test_max_min_bool__dynamic():
+    run_case(FAMILY, 'max_min_bool', 'dynamic')
+
+
+def test_max_min_bool__static():
+    run_case(FAMILY, 'max_min_bool', 'static')
+
+
+def test_clamp_bool__static():
+    run_case(FAMILY, 'clamp_bool', 'static')

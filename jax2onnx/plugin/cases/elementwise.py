@@ -194,3 +194,7 @@ for _dt in ("float32", "float16", "bfloat16"):
              input_gen=fixed(_NX, _NY), f64=_dt == "float32", check=None)  # casts on purpose
 testcase(F, "nextafter_dynamic", "lax.nextafter", fn=lax.nextafter, inputs=[("B", 4), ("B", 4)],
          rtol=0, atol=0, f64=True)
+testcase(F, "max_min_bool", "lax.max", fn=lambda a, b: (lax.max(a, b), lax.min(a, b)),
+         inputs=[("B", 4), ("B", 4)], input_dtypes=[np.bool_, np.bool_])
+testcase(F, "clamp_bool", "lax.clamp", fn=lambda x: lax.clamp(False, x, True), inputs=[(4,)],
+         input_dtypes=[np.bool_])
