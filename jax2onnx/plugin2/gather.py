@@ -57,16 +57,31 @@ def _in_bounds(ctx, idx, upper):
     return ctx.op("Cast", ok, to=ir.DataType.BOOL)
 
 
+#: dtypes ORT's Where / reducing ScatterND lack -> the type to compute in (exact round trip)
+_WIDER = {"float16": np.float32, "bfloat16": np.float32, "bool": np.uint8, "int8": np.int32,
+          "int16": np.int32, "uint16": np.int32, "uint32": np.int64}
+
+
+def work_dtype(dtype):
+    """The dtype to run Where (and reducing ScatterND) in for values of ``dtype``."""
+    return np.dtype(_WIDER.get(np.dtype(dtype).name, dtype))
+
+
+def where_const(ctx, cond, x, other, dtype):
+    """Where(cond, x, constant ``other``) for any dtype, casting around ORT's gaps."""
+    work = work_dtype(dtype)
+    if work == np.dtype(dtype):
+        return ctx.op("Where", cond, x, ctx.const(np.asarray(other, dtype)))
+    wx = ctx.op("Cast", x, to=ir.DataType.from_numpy(work))
+    w = ctx.op("Where", cond, wx, ctx.const(np.asarray(other).astype(work)))
+    return ctx.op("Cast", w, to=ir.DataType.from_numpy(np.dtype(dtype)))
+
+
 def _fill(ctx, out, mask, mask_axes, out_aval, fill_value):
     """Where(mask, out, fill) with the mask unsqueezed at ``mask_axes`` of the output."""
     if mask_axes:
         mask = ctx.op("Unsqueeze", mask, _i64(ctx, mask_axes))
-    fill = default_fill(out_aval.dtype, fill_value)
-    if fill.dtype == np.bool_:  # ORT has no bool Where: go through uint8
-        out8 = ctx.op("Cast", out, to=ir.DataType.UINT8)
-        w = ctx.op("Where", mask, out8, ctx.const(fill.astype(np.uint8)))
-        return ctx.op("Cast", w, to=ir.DataType.BOOL)
-    return ctx.op("Where", mask, out, ctx.const(fill))
+    return where_const(ctx, mask, out, default_fill(out_aval.dtype, fill_value), out_aval.dtype)
 
 
 def _arange(ctx, n):

@@ -14,6 +14,7 @@ import numpy as np
 import onnx_ir as ir
 
 from ..plugin.registry import register
+from .gather import work_dtype
 
 PIPELINE = "onnx_ir"
 I64 = ir.DataType.INT64
@@ -77,7 +78,13 @@ def scatter(ctx, x, indices, updates, *, dimension_numbers, mode=None, **_):
         if "FILL" in m and sdod:  # dropped unless every start is 0
             ok = ctx.op("Equal", ctx.op("ReduceMax", ctx.op("Abs", ctx.op("Cast", indices, to=I64)), keepdims=0),
                         ctx.const(np.array(0, np.int64)))
-            out = _where2(ctx, ok, out, x, oaval.dtype)
+            work = work_dtype(oaval.dtype)
+            if work == np.dtype(oaval.dtype):
+                out = ctx.op("Where", ok, out, x)
+            else:  # ORT's Where lacks this dtype
+                to_w = ir.DataType.from_numpy(work)
+                w = ctx.op("Where", ok, ctx.op("Cast", out, to=to_w), ctx.op("Cast", x, to=to_w))
+                out = ctx.op("Cast", w, to=ir.DataType.from_numpy(np.dtype(oaval.dtype)))
         return out
     if not indexed:  # ScatterND needs at least one indexed dim
         indexed = [full.pop(0)]
@@ -137,13 +144,22 @@ def scatter(ctx, x, indices, updates, *, dimension_numbers, mode=None, **_):
     upd_scatter = [p for p in range(len(ushape)) if p not in uwd]
     uperm = upd_scatter + [uwd[win_dims.index(d)] for d in win] + [uwd[win_dims.index(d)] for d in full]
     ut = updates if uperm == list(range(len(ushape))) else ctx.op("Transpose", updates, perm=uperm)
+    dtype = np.dtype(oaval.dtype)
+    # ORT lacks reducing ScatterND for f16/bool and Pad (the drop block) for 16-bit ints
+    widen = reduction != "none" or (redirect and dtype.name in ("int16", "uint16", "bfloat16"))
+    work = work_dtype(dtype) if widen else dtype
+    if work != dtype:
+        xt = ctx.op("Cast", xt, to=ir.DataType.from_numpy(work))
+        ut = ctx.op("Cast", ut, to=ir.DataType.from_numpy(work))
     if mask is not None and not redirect:
         mu = mask if len(ushape) == nb else ctx.op("Unsqueeze", mask, _i64(ctx, range(nb, len(ushape))))
-        ut = where(ctx, mu, ut, neutral(reduction, uaval.dtype))
+        ut = ctx.op("Where", mu, ut, ctx.const(neutral(reduction, work)))
     if redirect:
         pads = [_i64(ctx, [0] * rank), ctx.dim(wsize[indexed[0]])] + ([_i64(ctx, [0] * (rank - 1))] if rank > 1 else [])
-        xt = ctx.op("Pad", xt, ctx.op("Concat", *pads, axis=0), ctx.const(np.zeros((), oaval.dtype)))
+        xt = ctx.op("Pad", xt, ctx.op("Concat", *pads, axis=0), ctx.const(np.zeros((), work)))
     out = ctx.op("ScatterND", xt, nd_idx, ut, reduction=reduction if reduction != "none" else None)
+    if work != dtype:
+        out = ctx.op("Cast", out, to=ir.DataType.from_numpy(dtype))
     if redirect:
         out = ctx.op("Slice", out, _i64(ctx, [0]), ctx.dim(oshape[indexed[0]]), _i64(ctx, [0]))
     if perm != list(range(rank)):
@@ -151,24 +167,8 @@ def scatter(ctx, x, indices, updates, *, dimension_numbers, mode=None, **_):
     return out
 
 
-def where(ctx, cond, x, other):
-    """Where(cond, x, constant); bool goes through uint8 (ORT has no bool Where)."""
-    other = np.asarray(other)
-    if other.dtype == np.bool_:
-        x8 = ctx.op("Cast", x, to=ir.DataType.UINT8)
-        return ctx.op("Cast", ctx.op("Where", cond, x8, ctx.const(other.astype(np.uint8))), to=ir.DataType.BOOL)
-    return ctx.op("Where", cond, x, ctx.const(other))
-
-
 def _combine(ctx, reduction, x, u):
     """Scatter whose single window is the whole operand: a plain elementwise op."""
     op = {"none": None, "add": "Add", "mul": "Mul", "min": "Min", "max": "Max"}[reduction]
     return u if op is None else ctx.op(op, x, u)
 
-
-def _where2(ctx, cond, a, b, dtype):
-    if np.dtype(dtype) != np.bool_:
-        return ctx.op("Where", cond, a, b)
-    u8 = ir.DataType.UINT8
-    w = ctx.op("Where", cond, ctx.op("Cast", a, to=u8), ctx.op("Cast", b, to=u8))
-    return ctx.op("Cast", w, to=ir.DataType.BOOL)

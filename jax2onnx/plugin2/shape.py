@@ -97,6 +97,15 @@ def pad(ctx, x, padval, *, padding_config, **_):
     """lax.pad: interior padding by reshape tricks, then one Pad (negative = crop)."""
     shape = list(ctx.in_avals[0].shape)
     rank = len(shape)
+    dtype = np.dtype(ctx.in_avals[0].dtype)
+    narrow = dtype.name in ("int16", "uint16")  # ORT's Pad has no 16-bit int kernel
+    if narrow:
+        x, padval = (ctx.op("Cast", v, to=ir.DataType.INT32) for v in (x, padval))
+    out = _pad(ctx, x, padval, padding_config, shape, rank)
+    return ctx.op("Cast", out, to=ir.DataType.from_numpy(dtype)) if narrow else out
+
+
+def _pad(ctx, x, padval, padding_config, shape, rank):
     for axis, (_, _, interior) in enumerate(padding_config):
         if interior <= 0:
             continue

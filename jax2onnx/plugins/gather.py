@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from onnx import TensorProto
 
+from ..plugin.dtypes import onnx_elem_type
 from ..plugin.registry import register
 
 PIPELINE = "legacy"
@@ -26,6 +27,16 @@ def _eq(a, b) -> bool:
         return bool(a == b)
     except Exception:
         return False
+
+
+#: value dtypes without an ORT Where / reducing-ScatterND kernel -> exact wider stand-in
+_COMPUTE_AS = {"float16": np.float32, "bfloat16": np.float32, "bool": np.uint8, "int8": np.int32,
+               "int16": np.int32, "uint16": np.int32, "uint32": np.int64}
+
+
+def compute_dtype(dtype):
+    """dtype in which to select (Where) or reduce values of ``dtype`` on ORT."""
+    return np.dtype(_COMPUTE_AS.get(np.dtype(dtype).name, dtype))
 
 
 def _fill_value(dtype, given):
@@ -81,12 +92,13 @@ def gather(ctx, eqn):
         if dn.offset_dims:
             valid = ctx.node1("Unsqueeze", [valid, _i64(ctx, dn.offset_dims)])
         fill = _fill_value(operand.dtype, p.get("fill_value"))
-        if fill.dtype == np.bool_:  # no bool Where kernel in ORT
-            r8 = ctx.node1("Cast", [res], to=TensorProto.UINT8)
-            w = ctx.node1("Where", [valid, r8, ctx.const(fill.astype(np.uint8))])
-            ctx.node("Cast", [w], [out], to=TensorProto.BOOL)
-        else:
+        wide = compute_dtype(operand.dtype)
+        if wide == np.dtype(operand.dtype):
             ctx.node("Where", [valid, res, ctx.const(fill)], [out])
+        else:  # ORT has no Where kernel for this dtype: select in a wider one
+            rw = ctx.node1("Cast", [res], to=onnx_elem_type(wide))
+            w = ctx.node1("Where", [valid, rw, ctx.const(fill.astype(wide))])
+            ctx.node("Cast", [w], [out], to=onnx_elem_type(operand.dtype))
     else:
         ctx.node("Identity", [res], [out])
 

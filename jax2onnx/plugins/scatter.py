@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 from onnx import TensorProto
 
+from ..plugin.dtypes import onnx_elem_type
 from ..plugin.registry import register
+from .gather import compute_dtype
 
 PIPELINE = "legacy"
 
@@ -46,13 +48,14 @@ def _identity_element(kind, dtype):
 
 
 def _select(ctx, cond, a, b, dtype, out=None):
-    """Where that also works for bool (ORT lacks a bool Where kernel)."""
+    """Where for any dtype (ORT lacks Where kernels for bool, f16, 8/16-bit ints)."""
     outs = [out] if out else 1
-    if np.dtype(dtype) != np.bool_:
+    wide = compute_dtype(dtype)
+    if wide == np.dtype(dtype):
         return ctx.node("Where", [cond, a, b], outs)[0]
-    a8 = ctx.node1("Cast", [a], to=TensorProto.UINT8)
-    b8 = ctx.node1("Cast", [b], to=TensorProto.UINT8)
-    return ctx.node("Cast", [ctx.node1("Where", [cond, a8, b8])], outs, to=TensorProto.BOOL)[0]
+    aw = ctx.node1("Cast", [a], to=onnx_elem_type(wide))
+    bw = ctx.node1("Cast", [b], to=onnx_elem_type(wide))
+    return ctx.node("Cast", [ctx.node1("Where", [cond, aw, bw])], outs, to=onnx_elem_type(dtype))[0]
 
 
 def _ramp(ctx, n):
@@ -156,19 +159,29 @@ def scatter(ctx, eqn):
     scatter_axes = [q for q in range(len(ushape)) if q not in uwd]
     uperm = scatter_axes + [uwd[kept.index(d)] for d in spans] + [uwd[kept.index(d)] for d in whole]
     ut = upd if uperm == list(range(len(ushape))) else ctx.node1("Transpose", [upd], perm=uperm)
+    dtype = np.dtype(oaval.dtype)
+    # ORT lacks reducing ScatterND for f16/bool and Pad (the drop block) for 16-bit ints
+    widen = kind != "none" or (trash and dtype.name in ("int16", "uint16", "bfloat16"))
+    work = compute_dtype(dtype) if widen else dtype
+    if work != dtype:
+        xt = ctx.node1("Cast", [xt], to=onnx_elem_type(work))
+        ut = ctx.node1("Cast", [ut], to=onnx_elem_type(work))
     if fits is not None and not trash:
         fu = fits if len(ushape) == nb else ctx.node1("Unsqueeze", [fits, _i64(ctx, range(nb, len(ushape)))])
-        ut = _select(ctx, fu, ut, ctx.const(_identity_element(kind, uaval.dtype)), uaval.dtype)
+        ut = ctx.node1("Where", [fu, ut, ctx.const(_identity_element(kind, work))])
     if trash:
         pieces = [_i64(ctx, [0] * rank), ctx.dim(extent[lead[0]])]
         if rank > 1:
             pieces.append(_i64(ctx, [0] * (rank - 1)))
-        xt = ctx.node1("Pad", [xt, ctx.node1("Concat", pieces, axis=0), ctx.const(np.zeros((), oaval.dtype))])
-    last = not trash and not moved
-    res = ctx.node("ScatterND", [xt, nd, ut], [out] if last else 1,
-                   reduction=None if kind == "none" else kind)[0]
+        xt = ctx.node1("Pad", [xt, ctx.node1("Concat", pieces, axis=0), ctx.const(np.zeros((), work))])
+    # what follows the ScatterND; the last step writes the eqn's output name
+    tail = []
+    if work != dtype:
+        tail.append(("Cast", [], {"to": onnx_elem_type(dtype)}))
     if trash:
-        res = ctx.node("Slice", [res, _i64(ctx, [0]), ctx.dim(oshape[lead[0]]), _i64(ctx, [0])],
-                       [out] if not moved else 1)[0]
+        tail.append(("Slice", [_i64(ctx, [0]), ctx.dim(oshape[lead[0]]), _i64(ctx, [0])], {}))
     if moved:
-        ctx.node("Transpose", [res], [out], perm=[perm.index(d) for d in range(rank)])
+        tail.append(("Transpose", [], {"perm": [perm.index(d) for d in range(rank)]}))
+    res = ctx.node("ScatterND", [xt, nd, ut], 1 if tail else [out], reduction=None if kind == "none" else kind)[0]
+    for k, (op, extra, attrs) in enumerate(tail):
+        res = ctx.node(op, [res] + extra, [out] if k == len(tail) - 1 else 1, **attrs)[0]

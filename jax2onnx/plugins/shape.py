@@ -104,6 +104,11 @@ def pad(ctx, eqn):
     """Interior padding: interleave by Unsqueeze+Pad+Reshape per axis; then one Pad for
     low/high (ONNX Pad crops on negative amounts)."""
     x, value = ctx.inputs(eqn)
+    dtype = np.dtype(eqn.invars[0].aval.dtype)
+    narrow = dtype.name in ("int16", "uint16")  # no 16-bit int Pad kernel in ORT: pad as int32
+    if narrow:
+        x = ctx.node1("Cast", [x], to=onnx_elem_type(np.int32))
+        value = ctx.node1("Cast", [value], to=onnx_elem_type(np.int32))
     config = eqn.params["padding_config"]
     shape = list(eqn.invars[0].aval.shape)
     r = len(shape)
@@ -122,10 +127,16 @@ def pad(ctx, eqn):
         shape[ax] = target[ax] - inner
     lo = [int(c[0]) for c in config]
     hi = [int(c[1]) for c in config]
-    if any(lo) or any(hi):
-        ctx.node("Pad", [x, _axes(ctx, lo + hi), value], ctx.outputs(eqn))
+    if not any(lo) and not any(hi):
+        if narrow:
+            ctx.node("Cast", [x], ctx.outputs(eqn), to=onnx_elem_type(dtype))
+        else:
+            _alias(ctx, eqn, x)
+    elif narrow:
+        padded = ctx.node1("Pad", [x, _axes(ctx, lo + hi), value])
+        ctx.node("Cast", [padded], ctx.outputs(eqn), to=onnx_elem_type(dtype))
     else:
-        _alias(ctx, eqn, x)
+        ctx.node("Pad", [x, _axes(ctx, lo + hi), value], ctx.outputs(eqn))
 
 
 @register(PIPELINE, "concatenate")

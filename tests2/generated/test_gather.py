@@ -242,3 +242,19 @@ def test_gather_fill_window__static():
 
 def test_gather_no_start_indices__static():
     run_case(FAMILY, 'gather_no_start_indices', 'static')
+
+
+def test_take_fill_int16__dynamic():
+    run_case(FAMILY, 'take_fill_int16', 'dynamic')
+
+
+def test_take_fill_int16__static():
+    run_case(FAMILY, 'take_fill_int16', 'static')
+
+
+def test_take_fill_float16__dynamic():
+    run_case(FAMILY, 'take_fill_float16', 'dynamic')
+
+
+def test_take_fill_float16__static():
+    run_case(FAMILY, 'take_fill_float16', 'static')

@@ -250,3 +250,23 @@ def test_fori_loop_at_add__dynamic():
 
 def test_fori_loop_at_add__static():
     run_case(FAMILY, 'fori_loop_at_add', 'static')
+
+
+def test_at_add_float16__static():
+    run_case(FAMILY, 'at_add_float16', 'static')
+
+
+def test_at_set_int16_dropped__dynamic():
+    run_case(FAMILY, 'at_set_int16_dropped', 'dynamic')
+
+
+def test_at_set_int16_dropped__static():
+    run_case(FAMILY, 'at_set_int16_dropped', 'static')
+
+
+def test_at_max_bool__static():
+    run_case(FAMILY, 'at_max_bool', 'static')
+
+
+def test_at_mul_int8_dropped__static():
+    run_case(FAMILY, 'at_mul_int8_dropped', 'static')

@@ -513,3 +513,11 @@ def test_grad_of_rev_concat__static():
 
 def test_iota_bfloat16__static():
     run_case(FAMILY, 'iota_bfloat16', 'static')
+
+
+def test_pad_int16_interior__dynamic():
+    run_case(FAMILY, 'pad_int16_interior', 'dynamic')
+
+
+def test_pad_int16_interior__static():
+    run_case(FAMILY, 'pad_int16_interior', 'static')

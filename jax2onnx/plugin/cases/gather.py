@@ -103,3 +103,7 @@ testcase(F, "gather_fill_window", "lax.gather", fn=lambda x, i: jnp.asarray(x).a
 testcase(F, "gather_no_start_indices", "lax.gather",
          fn=lambda x: lax.gather(x, jnp.zeros((3, 0), jnp.int32), lax.GatherDimensionNumbers(
              offset_dims=(1, 2), collapsed_slice_dims=(), start_index_map=()), (2, 3)), inputs=[(4, 5)])
+testcase(F, "take_fill_int16", "lax.gather", fn=lambda x, i: jnp.asarray(x).at[i].get(mode="fill"),
+         inputs=[("B",), (5,)], input_dtypes=[np.int16, I32], input_gen=fixed(None, [0, 1, 30, -30, 1]))
+testcase(F, "take_fill_float16", "lax.gather", fn=lambda x, i: jnp.asarray(x).at[:, i].get(mode="fill"),
+         inputs=[("B", 3), (4,)], input_dtypes=[np.float16, I32], input_gen=fixed(None, [0, 2, 3, -4]))

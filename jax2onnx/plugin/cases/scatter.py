@@ -126,3 +126,14 @@ def _fori_hist(x, idx):
 testcase(F, "fori_loop_at_set", "lax.scatter", fn=_fori_rows, inputs=[("B", 3)])
 testcase(F, "fori_loop_at_add", "lax.scatter-add", fn=_fori_hist, inputs=[("B", 2), (5,)],
          input_dtypes=[np.float32, I32], input_gen=gen(None, lambda s: (0, s[0][0])))
+
+# dtypes ORT only handles through a wider type (reducing ScatterND, Where, Pad)
+testcase(F, "at_add_float16", "lax.scatter-add", fn=lambda x, i, u: jnp.asarray(x).at[i].add(u),
+         inputs=[(5, 2), (3,), (3, 2)], input_dtypes=[np.float16, I32, np.float16],
+         input_gen=fixed(None, [4, 0, 2], None), rtol=1e-3, atol=1e-3)
+testcase(F, "at_set_int16_dropped", "lax.scatter", fn=lambda x, i, u: jnp.asarray(x).at[i].set(u),
+         inputs=[("B",), (3,), (3,)], input_dtypes=[np.int16, I32, np.int16], input_gen=fixed(None, [1, 9, -9], None))
+testcase(F, "at_max_bool", "lax.scatter-max", fn=lambda x, i, u: jnp.asarray(x).at[i].max(u),
+         inputs=[(6,), (4,), (4,)], input_dtypes=[BOOL, I32, BOOL], input_gen=gen(None, (-2, 8), None))
+testcase(F, "at_mul_int8_dropped", "lax.scatter-mul", fn=lambda x, i, u: jnp.asarray(x).at[i].multiply(u),
+         inputs=[(6,), (4,), (4,)], input_dtypes=[np.int8, I32, np.int8], input_gen=gen(None, (-2, 8), None))

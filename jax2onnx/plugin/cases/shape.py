@@ -138,3 +138,5 @@ testcase(F, "grad_of_rev_concat", "lax.rev",
 testcase(F, "iota_bfloat16", "lax.iota",
          fn=lambda x: (lax.iota(jnp.bfloat16, 4) + x.astype(jnp.bfloat16)).astype(np.float32),
          inputs=[(4,)])
+testcase(F, "pad_int16_interior", "lax.pad", fn=lambda x: lax.pad(x, np.int16(-3), [(1, -1, 2)]), inputs=[("B",)],
+         input_dtypes=[np.int16])
