@@ -61,6 +61,7 @@ def where(ctx, cond, a, b, dtype):
 
 
 def const(ctx, value, dtype):
+    """A constant of ``dtype`` (values wrap like numpy casts, e.g. -1 -> all ones unsigned)."""
     return ctx.const(np.asarray(value).astype(dtype))
 
 
@@ -92,6 +93,7 @@ for _prim, (_op, _kind) in ONE_TO_ONE.items():
 # ---- small rewrites --------------------------------------------------------------------
 @register(PIPELINE, "neg")
 def neg(ctx, x, **_):
+    """-x; unsigned types as 0 - x (no unsigned Neg kernel)."""
     dtype = _dt(ctx.in_avals[0])
     if dtype.kind == "u":  # no unsigned Neg kernel: 0 - x wraps exactly like JAX
         return ctx.op("Sub", const(ctx, 0, dtype), x)
@@ -154,11 +156,13 @@ def is_finite(ctx, x, **_):
 
 @register(PIPELINE, "square")
 def square(ctx, x, **_):
+    """x * x (any numeric dtype)."""
     return computed_in(ctx, "arith", lambda y: ctx.op("Mul", y, y), x)
 
 
 @register(PIPELINE, "rsqrt")
 def rsqrt(ctx, x, **_):
+    """1 / sqrt(x)."""
     return computed_in(ctx, "float", lambda y: ctx.op("Reciprocal", ctx.op("Sqrt", y)), x)
 
 

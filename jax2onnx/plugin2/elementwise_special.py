@@ -67,8 +67,8 @@ class _Math:
         u = self.add(self.mul(v, scale), -1.0 - fit.a * scale)
         two_u = self.mul(u, 2.0)
         c = fit.coeffs
-        b2, b1 = self.v(float(c[-1])), None
-        b1 = self.add(self.mul(two_u, b2), float(c[-2]))
+        b2 = self.v(float(c[-1]))  # b_n
+        b1 = self.add(self.mul(two_u, b2), float(c[-2]))  # b_{n-1}
         for k in range(len(c) - 3, 0, -1):
             b1, b2 = self.add(self.sub(self.mul(two_u, b1), b2), float(c[k])), b1
         return self.add(self.sub(self.mul(u, b1), b2), float(c[0]))
@@ -181,11 +181,13 @@ for _prim, _op, _body in (
 
 @register(PIPELINE, "log1p")
 def log1p(ctx, x, **_):
+    """log(1 + x), accurate near 0 (Kahan)."""
     return _in_float(ctx, _log1p, x)
 
 
 @register(PIPELINE, "expm1")
 def expm1(ctx, x, **_):
+    """exp(x) - 1, accurate near 0 (Kahan)."""
     return _in_float(ctx, _expm1, x)
 
 
@@ -243,6 +245,7 @@ register(PIPELINE, "erf")(_native_or("Erf", _erf64))
 
 @register(PIPELINE, "erfc")
 def erfc(ctx, x, **_):
+    """1 - erf(x) with full relative accuracy in the right tail."""
     return _in_float(ctx, _erfc, x)
 
 

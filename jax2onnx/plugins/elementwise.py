@@ -32,6 +32,7 @@ WIDEN = {"bfloat16": "float32", "int16": "int32", "uint16": "int32", "bool": "ui
 
 
 def compute_dtype(dtype, kind: str) -> np.dtype:
+    """``dtype`` if ORT has ``kind`` kernels for it, else the dtype it is computed in."""
     dtype = np.dtype(dtype)
     if dtype.name in KERNELS[kind]:
         return dtype
@@ -80,6 +81,7 @@ def where_any(ctx, cond: str, a: str, b: str, dtype, out=None) -> str:
 
 
 def const(ctx, value, dtype) -> str:
+    """A constant of ``dtype`` (numpy cast semantics: -1 is all ones when unsigned)."""
     return ctx.const(np.asarray(value).astype(dtype))
 
 
@@ -116,6 +118,7 @@ for _prim, (_op, _kind) in ONE_TO_ONE.items():
 # ---- rewrites -----------------------------------------------------------------------------
 @register(PIPELINE, "neg")
 def neg(ctx, eqn):
+    """-x (0 - x for unsigned types)."""
     (x,), (out,) = ctx.inputs(eqn), ctx.outputs(eqn)
     dtype = _in_dtype(eqn)
     if dtype.kind == "u":  # ORT has no unsigned Neg; 0 - x wraps the same way JAX does
@@ -190,12 +193,14 @@ def is_finite(ctx, eqn):
 
 @register(PIPELINE, "square")
 def square(ctx, eqn):
+    """x * x."""
     emit_in(ctx, "arith", _in_dtype(eqn), lambda xs, out: emit(ctx, "Mul", [xs[0], xs[0]], out),
             ctx.inputs(eqn), ctx.outputs(eqn)[0])
 
 
 @register(PIPELINE, "rsqrt")
 def rsqrt(ctx, eqn):
+    """Reciprocal(Sqrt(x))."""
     emit_in(ctx, "float", _in_dtype(eqn),
             lambda xs, out: emit(ctx, "Reciprocal", [ctx.node1("Sqrt", xs)], out),
             ctx.inputs(eqn), ctx.outputs(eqn)[0])

@@ -173,11 +173,13 @@ for _prim, _op, _f64 in (
 
 @register(PIPELINE, "log1p")
 def log1p(ctx, eqn):
+    """log(1 + x) without cancellation near 0."""
     _lower_float(ctx, eqn, _log1p)
 
 
 @register(PIPELINE, "expm1")
 def expm1(ctx, eqn):
+    """exp(x) - 1 without cancellation near 0."""
     _lower_float(ctx, eqn, _expm1)
 
 
@@ -232,6 +234,7 @@ register(PIPELINE, "erf")(_native_unless_f64("Erf", _erf64))
 
 @register(PIPELINE, "erfc")
 def erfc(ctx, eqn):
+    """Complementary error function, relatively accurate for large x."""
     _lower_float(ctx, eqn, _erfc)
 
 
