@@ -172,6 +172,8 @@ def _build_gpt2():
 
     Block = _block_classes()
     vocab, ctx, dim, depth, heads = 50257, 128, 768, 12, 12
+    positions = np.arange(ctx, dtype=np.int32)
+    causal = np.tril(np.ones((ctx, ctx), dtype=bool))[None, None]
 
     class GPT2(nnx.Module):
         def __init__(self, *, rngs):
@@ -181,8 +183,9 @@ def _build_gpt2():
             self.ln_f = nnx.LayerNorm(dim, rngs=rngs)
 
         def __call__(self, tokens):
-            x = self.wte(tokens) + self.wpe(jnp.arange(ctx, dtype=jnp.int32))[None]
-            mask = jnp.tril(jnp.ones((ctx, ctx), dtype=bool))[None, None]
+            # positions and the causal mask are fixed buffers (as in GPT-2's own code)
+            x = self.wte(tokens) + self.wpe(jnp.asarray(positions))[None]
+            mask = jnp.asarray(causal)
             for blk in self.blocks:
                 x = blk(x, mask=mask)
             return self.wte.attend(self.ln_f(x))  # tied LM head

@@ -1,22 +1,478 @@
-"""Small IR clean-up passes, composed from ``onnx_ir.passes.common``.
+"""IR clean-up passes that keep onnx_ir graphs lean.
 
-Turned off with ``JAX2ONNX_OPTIMIZE=0`` (see :mod:`jax2onnx.flags`).
+Composed from ``onnx_ir.passes.common`` (identity elimination, CSE, small
+initializer dedup, dead-node and unused-opset removal) plus a few small passes of
+our own where ``common`` has none:
+
+* no-op ``Cast`` (to the same type) and ``Reshape`` (to the same shape) removal;
+* free constant folding: shape-only ops on initializers (Reshape/Unsqueeze/Squeeze
+  views of any size) and small elementwise/shape arithmetic, evaluated in numpy;
+  ``Shape`` of statically known dims;
+* Reshape/Expand targets rebuilt from a symbolic dim become constants when one
+  ``-1`` (Reshape) or a ``1`` broadcast (Expand) says the same thing;
+* deduplication of *large* initializers by a sampled fingerprint, compared in full
+  only on a fingerprint match — never hashing or copying every weight.
+
+Graph outputs keep their names; nodes in If/Loop bodies are only bypassed when
+the replacement lives in the same graph. ``JAX2ONNX_OPTIMIZE=0`` turns all of it
+off (see :mod:`jax2onnx.flags`).
 """
 
 from __future__ import annotations
 
+import logging
+
+import numpy as np
 import onnx_ir as ir
 from onnx_ir.passes import common
 
 from .. import flags
 
-__all__ = ["optimize"]
+__all__ = ["optimize", "FOLD_MAX_ELEMENTS"]
+
+log = logging.getLogger("jax2onnx.converter2")
+
+#: folded results larger than this (elements) are left to the runtime (not free)
+FOLD_MAX_ELEMENTS = 1 << 18
+
+
+# ---------------------------------------------------------------------------- bypass
+def _same_graph(node: ir.Node, value: ir.Value) -> bool:
+    producer = value.producer()
+    return producer is not None and producer.graph is node.graph
+
+
+def _bypass(node: ir.Node, src: ir.Value) -> bool:
+    """Replace ``node``'s single output by ``src`` and drop the node, when that is safe."""
+    out = node.outputs[0]
+    if out.is_graph_output():
+        # renaming src to the output's name is only safe for a value produced in this
+        # graph that is not itself an output (two outputs must keep two names)
+        if not _same_graph(node, src) or src.is_graph_output():
+            return False
+        ir.convenience.replace_all_uses_with(out, src, replace_graph_outputs=True)
+        src.name = out.name
+    else:
+        ir.convenience.replace_all_uses_with(out, src)
+    node.graph.remove(node, safe=True)
+    return True
+
+
+class _SafeIdentityElimination(common.IdentityEliminationPass):
+    """``common.IdentityEliminationPass`` that never merges two graph outputs into one
+    value and never renames a value of an enclosing graph (If/Loop bodies)."""
+
+    def _try_eliminate_identity_node(self, node: ir.Node) -> bool:
+        if node.op_type != "Identity" or node.domain != "" or len(node.inputs) != 1:
+            return False
+        src = node.inputs[0]
+        if src is None:
+            return False
+        if node.outputs[0].is_graph_output() and (not _same_graph(node, src) or src.is_graph_output()):
+            return False
+        return super()._try_eliminate_identity_node(node)
+
+
+def _all_nodes(model: ir.Model):
+    yield from ir.traversal.RecursiveGraphIterator(model.graph)
+    for fn in model.functions.values():
+        yield from ir.traversal.RecursiveGraphIterator(fn)
+
+
+def _static_dims(shape):
+    return None if shape is None else [d if isinstance(d, int) else None for d in shape.dims]
+
+
+def _same_shape(a: ir.Shape | None, b: ir.Shape | None) -> bool:
+    if a is None or b is None or len(a) != len(b):
+        return False
+    for x, y in zip(a.dims, b.dims):
+        if isinstance(x, int) != isinstance(y, int):
+            return False
+        if isinstance(x, int) and x != y:
+            return False
+        if not isinstance(x, int) and (x.value is None or x.value != y.value):
+            return False
+    return True
+
+
+class RemoveNoOpPass(ir.passes.InPlacePass):
+    """Drop ``Cast`` to the input's own type and ``Reshape`` to the input's own shape."""
+
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        modified = False
+        for node in list(_all_nodes(model)):
+            if node.domain != "" or not node.inputs or node.inputs[0] is None:
+                continue
+            src, out = node.inputs[0], node.outputs[0]
+            if node.op_type == "Cast":
+                to = node.attributes.get("to")
+                noop = to is not None and src.dtype is not None and src.dtype.value == to.as_int()
+            elif node.op_type == "Reshape":
+                noop = _same_shape(src.shape, out.shape)
+            else:
+                continue
+            if noop and _bypass(node, src):
+                modified = True
+        return ir.passes.PassResult(model, modified)
+
+
+# ---------------------------------------------------------------------------- folding
+def _attr(node, name, default=None):
+    a = node.attributes.get(name)
+    return default if a is None else a.value
+
+
+def _reshape(node, x, shape):
+    target = [int(s) for s in shape]
+    if not _attr(node, "allowzero", 0):
+        target = [x.shape[i] if s == 0 else s for i, s in enumerate(target)]
+    return x.reshape(target)
+
+
+def _unsqueeze(node, x, axes):
+    out_rank = x.ndim + len(axes)
+    for a in sorted(int(a) % out_rank for a in axes):
+        x = np.expand_dims(x, a)
+    return x
+
+
+def _squeeze(node, x, axes=None):
+    if axes is None:
+        return np.squeeze(x)
+    return np.squeeze(x, axis=tuple(int(a) % x.ndim for a in axes))
+
+
+def _gather(node, x, idx):
+    axis = _attr(node, "axis", 0)
+    idx = np.where(idx < 0, idx + x.shape[axis], idx)
+    return np.take(x, idx, axis=axis)
+
+
+def _cast(node, x):
+    return x.astype(ir.DataType(_attr(node, "to")).numpy())
+
+
+def _int_safe(fn):
+    """Integer division/modulo differ between numpy and ONNX for negatives: fold floats only."""
+    def run(node, a, b):
+        if a.dtype.kind in "iu" or b.dtype.kind in "iu":
+            raise _NotFoldable
+        return fn(a, b)
+    return run
+
+
+class _NotFoldable(Exception):
+    pass
+
+
+#: op → numpy evaluation ``(node, *arrays) -> array``; views first (free at any size).
+#: ``Range`` is not folded: it is cheaper to compute than to store.
+_VIEW_FOLDS = {
+    "Reshape": _reshape,
+    "Unsqueeze": _unsqueeze,
+    "Squeeze": _squeeze,
+    "Identity": lambda node, x: x,
+}
+_SMALL_FOLDS = {
+    "Cast": _cast,
+    "Concat": lambda node, *xs: np.concatenate(xs, axis=_attr(node, "axis")),
+    "Gather": _gather,
+    "Expand": lambda node, x, s: np.broadcast_to(x, np.broadcast_shapes(x.shape, tuple(int(v) for v in s))),
+    "Transpose": lambda node, x: np.transpose(x, _attr(node, "perm")),
+    "Where": lambda node, c, a, b: np.where(c, a, b),
+    "Add": lambda node, a, b: a + b,
+    "Sub": lambda node, a, b: a - b,
+    "Mul": lambda node, a, b: a * b,
+    "Div": _int_safe(lambda a, b: a / b),
+    "Neg": lambda node, a: -a,
+    "Equal": lambda node, a, b: a == b,
+    "Less": lambda node, a, b: a < b,
+    "LessOrEqual": lambda node, a, b: a <= b,
+    "Greater": lambda node, a, b: a > b,
+    "GreaterOrEqual": lambda node, a, b: a >= b,
+    "And": lambda node, a, b: a & b,
+    "Or": lambda node, a, b: a | b,
+    "Not": lambda node, a: ~a,
+}
+
+
+def _const_input(v: ir.Value | None):
+    if v is None or not v.is_initializer() or v.const_value is None:
+        return None
+    return v.const_value
+
+
+class FoldConstantsPass(ir.passes.InPlacePass):
+    """Evaluate main-graph nodes whose inputs are all initializers, when that is free."""
+
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        graph = model.graph
+        modified = False
+        for node in list(graph):
+            if node.domain != "" or len(node.outputs) != 1:
+                continue
+            out = node.outputs[0]
+            if out.is_graph_output():
+                continue
+            op = node.op_type
+            if op == "Shape":
+                folded = self._fold_shape(node)
+            elif op in _VIEW_FOLDS or op in _SMALL_FOLDS:
+                folded = self._fold(node, op)
+            else:
+                continue
+            if folded is None:
+                continue
+            name = out.name or "folded"
+            while name in graph.initializers:
+                name += "_c"
+            if out.dtype is not None:
+                folded = folded.astype(out.dtype.numpy(), copy=False)
+            val = ir.Value(name=name, shape=ir.Shape(folded.shape), type=ir.TensorType(ir.DataType.from_numpy(folded.dtype)),
+                           const_value=ir.Tensor(folded, name=name))
+            out.name = None
+            graph.register_initializer(val)
+            ir.convenience.replace_all_uses_with(out, val)
+            graph.remove(node, safe=True)
+            modified = True
+        return ir.passes.PassResult(model, modified)
+
+    @staticmethod
+    def _fold_shape(node):
+        dims = _static_dims(node.inputs[0].shape)
+        if dims is None:
+            return None
+        rank = len(dims)
+        start = _attr(node, "start", 0)
+        end = _attr(node, "end", rank)
+        part = dims[slice(start, end)]
+        if any(d is None for d in part):
+            return None
+        return np.array(part, dtype=np.int64)
+
+    @staticmethod
+    def _fold(node, op):
+        tensors = [_const_input(v) for v in node.inputs]
+        if any(t is None for t, v in zip(tensors, node.inputs) if v is not None) or not tensors:
+            return None
+        if any(t is not None and t.dtype.is_string() for t in tensors):
+            return None
+        view = op in _VIEW_FOLDS
+        if not view and any(t is not None and t.size > FOLD_MAX_ELEMENTS for t in tensors):
+            return None
+        try:
+            arrays = [t.numpy() if t is not None else None for t in tensors]
+            while arrays and arrays[-1] is None:
+                arrays.pop()
+            fn = _VIEW_FOLDS.get(op) or _SMALL_FOLDS[op]
+            result = np.asarray(fn(node, *arrays))
+        except (_NotFoldable, ValueError, TypeError, IndexError):
+            return None
+        if not view and result.size > FOLD_MAX_ELEMENTS:
+            return None
+        return result if result.flags.c_contiguous else np.ascontiguousarray(result)
+
+
+# ---------------------------------------------------------------------------- targets
+class ConstantShapeTargetPass(ir.passes.InPlacePass):
+    """Computed Reshape/Expand targets → constants when the output shape allows it.
+
+    ``Reshape(x, Concat(dim_B, [197, 384]))`` with output ``[B, 197, 384]`` becomes
+    ``Reshape(x, [-1, 197, 384])``; ``Expand(x[B,1,8], Concat(dim_B, [4, 8]))`` becomes
+    ``Expand(x, [1, 4, 8])``. The Concat/Gather chains then die.
+    """
+
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        modified = False
+        for node in list(_all_nodes(model)):
+            if node.domain != "" or node.op_type not in ("Reshape", "Expand") or len(node.inputs) < 2:
+                continue
+            x, target = node.inputs[0], node.inputs[1]
+            if target is None or target.const_value is not None or target.is_initializer():
+                continue
+            out_shape = node.outputs[0].shape
+            if node.op_type == "Reshape":
+                new = self._reshape_target(node, out_shape) or self._concat_target(node, target)
+            else:
+                new = self._expand_target(x.shape, out_shape) if out_shape is not None else None
+            if new is None:
+                continue
+            graph = model.graph
+            name = f"{node.name or node.op_type}_target"
+            while name in graph.initializers:
+                name += "_c"
+            arr = np.array(new, dtype=np.int64)
+            const = ir.Value(name=name, shape=ir.Shape(arr.shape), type=ir.TensorType(ir.DataType.INT64),
+                             const_value=ir.Tensor(arr, name=name))
+            graph.register_initializer(const)
+            node.replace_input_with(1, const)
+            modified = True
+        return ir.passes.PassResult(model, modified)
+
+    @staticmethod
+    def _reshape_target(node, out_shape):
+        if _attr(node, "allowzero", 0) or out_shape is None:
+            return None
+        dims = _static_dims(out_shape)
+        if dims.count(None) != 1 or 0 in dims:
+            return None
+        return [-1 if d is None else d for d in dims]
+
+    @staticmethod
+    def _concat_target(node, target):
+        """``Concat(consts…, one 1-element dim, consts…)`` → the constants with ``-1`` there."""
+        producer = target.producer()
+        if _attr(node, "allowzero", 0) or producer is None or producer.op_type != "Concat":
+            return None
+        new, dynamic = [], 0
+        for piece in producer.inputs:
+            t = _const_input(piece)
+            if t is not None:
+                vals = [int(v) for v in t.numpy().reshape(-1)]
+                if any(v <= 0 for v in vals):
+                    return None
+                new.extend(vals)
+            elif _is_dim_piece(piece):
+                dynamic += 1
+                new.append(-1)
+            else:
+                return None
+        return new if dynamic == 1 else None
+
+    @staticmethod
+    def _expand_target(in_shape, out_shape):
+        if in_shape is None or len(in_shape) > len(out_shape):
+            return None
+        pad = len(out_shape) - len(in_shape)
+        new = []
+        for i, d in enumerate(out_shape.dims):
+            if isinstance(d, int):
+                new.append(d)
+                continue
+            j = i - pad
+            src = in_shape.dims[j] if j >= 0 else None
+            if src is None or isinstance(src, int) or d.value is None or src.value != d.value:
+                return None
+            new.append(1)  # broadcasting keeps the input's (same symbolic) dim
+        return new
+
+
+_DIM_ARITH = frozenset({"Add", "Sub", "Mul", "Div", "Max", "Min", "Cast"})
+
+
+def _is_dim_piece(v: ir.Value | None, depth: int = 0) -> bool:
+    """A 1-element value computed from ``Shape`` (a runtime dim such as ``B`` or ``2*B``)."""
+    if v is None or depth > 8:
+        return False
+    t = _const_input(v)
+    if t is not None:
+        return t.size == 1
+    p = v.producer()
+    if p is None or p.domain != "":
+        return False
+    if p.op_type == "Shape":
+        start, end = _attr(p, "start", 0), _attr(p, "end", None)
+        return end is not None and (end - start == 1)
+    if p.op_type in _DIM_ARITH:
+        return all(_is_dim_piece(i, depth + 1) for i in p.inputs)
+    return False
+
+
+class FuseTransposesPass(ir.passes.InPlacePass):
+    """``Transpose(Transpose(x, p1), p2)`` → ``Transpose(x, p1∘p2)``, or ``x`` when that is the identity."""
+
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        modified = False
+        for node in list(_all_nodes(model)):
+            if node.op_type != "Transpose" or node.domain != "" or node.graph is None:
+                continue
+            src = node.inputs[0]
+            inner = src.producer() if src is not None else None
+            if inner is None or inner.op_type != "Transpose" or inner.domain != "" or inner.graph is not node.graph:
+                continue
+            p1, p2 = _attr(inner, "perm"), _attr(node, "perm")
+            if p1 is None or p2 is None:
+                continue
+            perm = [p1[j] for j in p2]
+            x = inner.inputs[0]
+            if perm == list(range(len(perm))):
+                modified |= _bypass(node, x)
+            else:
+                node.replace_input_with(0, x)
+                node.attributes["perm"] = ir.AttrInt64s("perm", perm)
+                modified = True
+        return ir.passes.PassResult(model, modified)
+
+
+# ---------------------------------------------------------------------------- dedup
+def _array_of(tensor):
+    raw = tensor.raw if isinstance(tensor, ir.Tensor) else None
+    return raw if isinstance(raw, np.ndarray) else None
+
+
+def _fingerprint(arr: np.ndarray) -> bytes:
+    flat = arr.reshape(-1)
+    step = max(1, flat.size // 4096)
+    return flat[::step].tobytes() + flat[-64:].tobytes()
+
+
+def _equal(a: np.ndarray, b: np.ndarray, chunk: int = 1 << 22) -> bool:
+    fa, fb = a.reshape(-1), b.reshape(-1)
+    for i in range(0, fa.size, chunk):
+        if not np.array_equal(fa[i:i + chunk], fb[i:i + chunk]):
+            return False
+    return True
+
+
+class DeduplicateLargeInitializersPass(ir.passes.InPlacePass):
+    """Merge identical large initializers without hashing every byte of every weight.
+
+    Candidates must share dtype and shape; a strided sample (≤ 4 K elements) must
+    match; only then are the full buffers compared (in chunks, no copy).
+    """
+
+    def __init__(self, min_elements: int = 1024):
+        super().__init__()
+        self.min_elements = min_elements
+
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        modified = False
+        for graph in model.graphs():
+            groups: dict[tuple, list[tuple[ir.Value, np.ndarray]]] = {}
+            for value in tuple(graph.initializers.values()):
+                t = value.const_value
+                arr = _array_of(t) if t is not None else None
+                if arr is None or arr.size <= self.min_elements or arr.dtype.kind in "OUS":
+                    continue
+                if value.is_graph_input() or value.is_graph_output():
+                    continue
+                key = (t.dtype, tuple(arr.shape))
+                kept = groups.setdefault(key, [])
+                fp = _fingerprint(arr)
+                match = next((k for k, (kv, karr, kfp) in enumerate(kept) if kfp == fp and _equal(karr, arr)), None)
+                if match is None:
+                    kept.append((value, arr, fp))
+                    continue
+                value.replace_all_uses_with(kept[match][0])
+                graph.initializers.pop(value.name)
+                modified = True
+        return ir.passes.PassResult(model, modified)
 
 
 def optimize(model: ir.Model) -> ir.Model:
+    """Run the clean-up passes in place (unless ``JAX2ONNX_OPTIMIZE=0``); return ``model``."""
     if not flags.optimize_enabled():
         return model
     passes = ir.passes.Sequential(
+        RemoveNoOpPass(),
+        _SafeIdentityElimination(),
+        DeduplicateLargeInitializersPass(),
+        common.DeduplicateInitializersPass(size_limit=1024),
+        FoldConstantsPass(),
+        FuseTransposesPass(),
+        ConstantShapeTargetPass(),
+        common.CommonSubexpressionEliminationPass(),
         common.RemoveUnusedNodesPass(),
         common.RemoveUnusedOpsetsPass(),
     )
