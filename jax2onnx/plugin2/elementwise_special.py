@@ -195,12 +195,16 @@ def expm1(ctx, x, **_):
 def atan2(ctx, y, x, **_):
     """atan(y / x) plus ±pi when x is negative (sign of zero read through 1/v)."""
     def body(m, y, x):
-        at = m.op("Atan", m.div(y, x)) if m.dtype != np.float64 else _atan64(m, m.div(y, x))
+        both_inf = m.op("And", m.op("IsInf", y), m.op("IsInf", x))
+        ratio = m.where(both_inf, m.mul(m.op("Sign", y), m.op("Sign", x)), m.div(y, x))  # inf/inf -> ±1
+        at = m.op("Atan", ratio) if m.dtype != np.float64 else _atan64(m, ratio)
         both_zero = m.op("And", m.eq(y, 0.0), m.eq(x, 0.0))
         q = m.where(both_zero, 0.0, at)  # 0/0: atan2(±0, ±0) is 0 or ±pi, never NaN
-        x_neg = m.lt(m.div(1.0, x), 0.0)  # True for x < 0 and for x = -0.0
-        y_neg = m.lt(m.div(1.0, y), 0.0)
-        return m.where(x_neg, m.add(q, m.where(y_neg, -math.pi, math.pi)), q)
+
+        def negative(v):  # v < 0, or v = -0.0 (1/v = -inf)
+            return m.op("Or", m.lt(v, 0.0), m.lt(m.div(1.0, v), 0.0))
+
+        return m.where(negative(x), m.add(q, m.where(negative(y), -math.pi, math.pi)), q)
 
     return _in_float(ctx, body, y, x)
 

@@ -186,13 +186,18 @@ def expm1(ctx, eqn):
 @register(PIPELINE, "atan2")
 def atan2(ctx, eqn):
     """atan(y/x), shifted by ±pi for x < 0 or x = -0 (zero signs read through 1/v)."""
+    def is_neg(g, v):
+        """v < 0 including -0.0 (whose reciprocal is -inf)."""
+        return g("Or", g("Less", v, 0.0), g("Less", g("Reciprocal", v), 0.0))
+
     def body(g, y, x):
-        ratio = g("Div", y, x)
+        infs = g("And", g("IsInf", y), g("IsInf", x))
+        ratio = g("Where", infs, g("Mul", g("Sign", y), g("Sign", x)), g("Div", y, x))  # not inf/inf
         base = _atan64(g, ratio) if g.dtype == np.float64 else g("Atan", ratio)
         zz = g("And", g("Equal", y, 0.0), g("Equal", x, 0.0))
         base = g("Where", zz, 0.0, base)  # 0/0 would be NaN; atan2(±0, ±0) is 0 or ±pi
-        shift = g("Where", g("Less", g("Reciprocal", y), 0.0), -math.pi, math.pi)
-        return g("Where", g("Less", g("Reciprocal", x), 0.0), g("Add", base, shift), base)
+        shift = g("Where", is_neg(g, y), -math.pi, math.pi)
+        return g("Where", is_neg(g, x), g("Add", base, shift), base)
 
     _lower_float(ctx, eqn, body)
 

@@ -40,9 +40,10 @@ testcase(F, "asinh_size0", "lax.asinh", fn=jnp.arcsinh, inputs=[(0,)], f64=True)
 testcase(F, "erf_gelu", "lax.erf", fn=lambda x: 0.5 * x * (1 + lax.erf(x / np.sqrt(2))),
          inputs=[("B", 6)], f64=True)
 
-_ZEROS_Y = [0.0, -0.0, 0.0, -0.0, 1.0, -1.0, 0.0, 3.0]
-_ZEROS_X = [1.0, 1.0, -1.0, -1.0, 0.0, 0.0, 0.0, -3.0]
-testcase(F, "atan2", "lax.atan2", fn=lax.atan2, inputs=[(8,), (8,)], f64=True,
+_INF = np.inf
+_ZEROS_Y = [0.0, -0.0, 0.0, -0.0, 1.0, -1.0, 0.0, 3.0, _INF, -_INF, _INF, -_INF, 1.0, -1.0, -_INF, np.nan]
+_ZEROS_X = [1.0, 1.0, -1.0, -1.0, 0.0, 0.0, 0.0, -3.0, _INF, _INF, -_INF, -_INF, -_INF, -_INF, -1.0, 1.0]
+testcase(F, "atan2", "lax.atan2", fn=lax.atan2, inputs=[(16,), (16,)], f64=True,
          input_gen=fixed(_ZEROS_Y, _ZEROS_X))
 testcase(F, "atan2_dynamic", "lax.atan2", fn=jnp.arctan2, inputs=[("B", 5), ("B", 5)], f64=True)
 testcase(F, "atan2_broadcast", "lax.atan2", fn=lambda y: jnp.arctan2(y, -2.0), inputs=[("B", 5)])
