@@ -258,38 +258,67 @@ for _kind in ("prod", "max", "min", "logsumexp"):
 
 #: (exponent_bits, mantissa_bits) of the float formats
 _FORMATS = {"float16": (5, 10), "bfloat16": (8, 7), "float32": (8, 23), "float64": (11, 52)}
-#: target (exponent_bits, mantissa_bits) -> an ONNX float type that rounds exactly like it
-_ROUND_THROUGH = {(5, 10): np.float16, (8, 23): np.float32}
+#: (source dtype, target format) -> ONNX type whose Cast rounds exactly like XLA (one rounding)
+_ROUND_THROUGH = {("float32", (5, 10)): ir.DataType.FLOAT16, ("float32", (8, 7)): ir.DataType.BFLOAT16,
+                  ("float64", (8, 23)): ir.DataType.FLOAT}
+
+
+def _round_arithmetic(ctx, x, dtype, exponent_bits, mantissa_bits):
+    """Round-to-nearest-even to ``mantissa_bits`` and clamp to ``exponent_bits`` with
+    exact float arithmetic: scale by the power of two of x's binade, Round (half to even),
+    scale back. The binade comes from Log and is corrected by comparisons, so it is exact.
+    Overflow becomes signed inf; the flush to zero is applied by the caller.
+    """
+    finfo = np.finfo(dtype)
+    src_e = _FORMATS[dtype.name][0]
+    c = lambda v: ctx.const(np.array(v, dtype))  # noqa: E731
+    y = x
+    if mantissa_bits < finfo.nmant:
+        ax = ctx.op("Abs", x)
+        two = c(2.0)
+        lowest = c(float(finfo.minexp))  # below it the source's own subnormal quantum rules
+        ex = ctx.op("Max", ctx.op("Floor", ctx.op("Div", ctx.op("Log", ax), c(np.log(2.0)))), lowest)
+        too_big = ctx.op("Greater", ctx.op("Pow", two, ex), ax)
+        ex = ctx.op("Max", ctx.op("Sub", ex, ctx.op("Cast", too_big, to=ir.DataType.from_numpy(dtype))), lowest)
+        too_small = ctx.op("LessOrEqual", ctx.op("Mul", ctx.op("Pow", two, ex), two), ax)
+        ex = ctx.op("Add", ex, ctx.op("Cast", too_small, to=ir.DataType.from_numpy(dtype)))
+        scale = ctx.op("Pow", two, ctx.op("Sub", ex, c(float(mantissa_bits))))
+        y = ctx.op("Mul", ctx.op("Round", ctx.op("Div", x, scale)), scale)
+    if exponent_bits < src_e:
+        bias = 2 ** (exponent_bits - 1) - 1
+        largest = (2 - 2.0 ** -mantissa_bits) * 2.0 ** bias
+        signed_inf = ctx.op("Mul", ctx.op("Sign", x), c(np.inf))
+        y = ctx.op("Where", ctx.op("Greater", ctx.op("Abs", y), c(largest)), signed_inf, y)
+    # zeros, infinities and NaN pass through unchanged (Log / Div above mangle them)
+    keep = ctx.op("Or", ctx.op("IsNaN", x), ctx.op("IsInf", x))
+    return ctx.op("Where", ctx.op("Or", keep, ctx.op("Equal", x, c(0.0))), x, y)
 
 
 @register(PIPELINE, "reduce_precision")
 def reduce_precision(ctx, x, *, exponent_bits, mantissa_bits, **_):
-    """Round to a narrower float format by a Cast round trip (round-to-nearest-even).
+    """Emulate a narrower float format exactly, as XLA does (round to nearest even,
+    overflow to inf, results below the narrow smallest normal flushed to signed zero).
 
-    Exact for the formats ONNX has (f16=(5,10), bf16=(8,7), f32=(8,23)); like XLA,
-    results below the narrower format's smallest normal flush to (signed) zero. Other
-    formats would need bit manipulation ONNX lacks: NotImplementedError.
+    A Cast round trip where ONNX has the format and one rounding suffices (f32 -> f16 /
+    bf16, f64 -> f32); otherwise exact power-of-two scaling around Round.
     """
-    dtype = np.dtype(ctx.in_avals[0].dtype)
-    src_e, src_m = _FORMATS[dtype.name]
+    in_dtype = np.dtype(ctx.in_avals[0].dtype)
+    src_e, src_m = _FORMATS[in_dtype.name]
     if exponent_bits >= src_e and mantissa_bits >= src_m:
         return x  # the format already fits: nothing to round
-    key = (exponent_bits, mantissa_bits)
-    if key == (8, 7):
-        mid = x if dtype == np.float32 else _cast(ctx, x, np.float32)
-        y = _cast(ctx, ctx.op("Cast", mid, to=ir.DataType.BFLOAT16), dtype)
-    elif key in _ROUND_THROUGH:
-        y = _cast(ctx, _cast(ctx, x, _ROUND_THROUGH[key]), dtype)
+    dtype = in_dtype if in_dtype.name in ("float32", "float64") else np.dtype(np.float32)
+    xw = x if dtype == in_dtype else _cast(ctx, x, dtype)
+    through = _ROUND_THROUGH.get((dtype.name, (exponent_bits, mantissa_bits)))
+    if through is not None:
+        y = _cast(ctx, ctx.op("Cast", xw, to=through), dtype)
     else:
-        raise NotImplementedError(
-            f"reduce_precision to (exponent_bits={exponent_bits}, mantissa_bits={mantissa_bits}) "
-            f"has no exact ONNX lowering; supported: (5, 10), (8, 7), (8, 23)")
-    if exponent_bits < src_e:
+        y = _round_arithmetic(ctx, xw, dtype, exponent_bits, mantissa_bits)
+    if exponent_bits < _FORMATS[dtype.name][0]:
         # XLA rounds the mantissa first and flushes what is still below the smallest
         # normal: inputs under this threshold (the smallest normal less half an ulp of
-        # the narrow mantissa) become zero; the rest round as the Cast rounds them
+        # the narrow mantissa) become zero
         tiny = ctx.const(np.array(2.0 ** (2 - 2 ** (exponent_bits - 1)) * (1 - 2.0 ** -(mantissa_bits + 2)),
                                   dtype))
-        zero = ctx.op("Mul", x, ctx.const(np.array(0, dtype)))  # keeps the sign of x
-        y = ctx.op("Where", ctx.op("Less", ctx.op("Abs", x), tiny), zero, y)
-    return y
+        zero = ctx.op("Mul", xw, ctx.const(np.array(0, dtype)))  # keeps the sign of x
+        y = ctx.op("Where", ctx.op("Less", ctx.op("Abs", xw), tiny), zero, y)
+    return y if dtype == in_dtype else _cast(ctx, y, in_dtype)

@@ -262,40 +262,70 @@ for _kind in ("prod", "max", "min", "logsumexp"):
 # ---- reduce_precision ---------------------------------------------------------------------
 
 _BITS = {"float16": (5, 10), "bfloat16": (8, 7), "float32": (8, 23), "float64": (11, 52)}
+#: (source dtype, target format) -> ONNX type a single Cast rounds to exactly like XLA
+_CAST_THROUGH = {("float32", (5, 10)): 10, ("float32", (8, 7)): _BFLOAT16, ("float64", (8, 23)): 1}
+
+
+def _scaled_round(ctx, x, dtype, e_bits, m_bits):
+    """Exact round-to-nearest-even to ``m_bits`` (power-of-two scaling around Round, the
+    binade from Log corrected by comparisons) and overflow to signed inf for ``e_bits``."""
+    info = np.finfo(dtype)
+    et = onnx_elem_type(dtype)
+
+    def k(v):
+        return ctx.const(np.array(v, dtype))
+
+    y = x
+    if m_bits < info.nmant:
+        mag = ctx.node1("Abs", [x])
+        floor_exp = k(float(info.minexp))  # the source's subnormals share this quantum
+        binade = ctx.node1("Floor", [ctx.node1("Div", [ctx.node1("Log", [mag]), k(np.log(2.0))])])
+        binade = ctx.node1("Max", [binade, floor_exp])
+        over = ctx.node1("Cast", [ctx.node1("Greater", [ctx.node1("Pow", [k(2.0), binade]), mag])], to=et)
+        binade = ctx.node1("Max", [ctx.node1("Sub", [binade, over]), floor_exp])
+        under = ctx.node1("LessOrEqual", [ctx.node1("Mul", [ctx.node1("Pow", [k(2.0), binade]), k(2.0)]), mag])
+        binade = ctx.node1("Add", [binade, ctx.node1("Cast", [under], to=et)])
+        quantum = ctx.node1("Pow", [k(2.0), ctx.node1("Sub", [binade, k(float(m_bits))])])
+        y = ctx.node1("Mul", [ctx.node1("Round", [ctx.node1("Div", [x, quantum])]), quantum])
+    if e_bits < _BITS[dtype.name][0]:
+        top = (2 - 2.0 ** -m_bits) * 2.0 ** (2 ** (e_bits - 1) - 1)
+        inf = ctx.node1("Mul", [ctx.node1("Sign", [x]), k(np.inf)])
+        y = ctx.node1("Where", [ctx.node1("Greater", [ctx.node1("Abs", [y]), k(top)]), inf, y])
+    # 0, +-inf and NaN are their own rounding (the Log/Div route mangles them)
+    special = ctx.node1("Or", [ctx.node1("Or", [ctx.node1("IsNaN", [x]), ctx.node1("IsInf", [x])]),
+                               ctx.node1("Equal", [x, k(0.0)])])
+    return ctx.node1("Where", [special, x, y])
 
 
 @register(PIPELINE, "reduce_precision")
 def reduce_precision(ctx, eqn):
-    """Round to a narrower float format with a Cast round trip (round-to-nearest-even).
+    """Emulate a narrower float format exactly like XLA: round to nearest even, overflow
+    to inf, flush results below the narrow smallest normal to signed zero.
 
-    Exact for (5, 10) = float16, (8, 7) = bfloat16 and (8, 23) = float32; values under
-    the narrow format's smallest normal flush to signed zero as in XLA. Other formats
-    need bit manipulation ONNX does not offer: NotImplementedError.
+    One Cast round trip where ONNX has the format and a single rounding is exact
+    (f32 -> f16 / bf16, f64 -> f32); power-of-two scaling around Round otherwise.
     """
-    dtype = np.dtype(eqn.invars[0].aval.dtype)
+    in_dtype = np.dtype(eqn.invars[0].aval.dtype)
     e_bits, m_bits = eqn.params["exponent_bits"], eqn.params["mantissa_bits"]
-    src_e, src_m = _BITS[dtype.name]
+    src_e, src_m = _BITS[in_dtype.name]
     (x,) = ctx.inputs(eqn)
     (out,) = ctx.outputs(eqn)
     if e_bits >= src_e and m_bits >= src_m:
         ctx.node("Identity", [x], [out])
         return
-    if (e_bits, m_bits) == (8, 7):
-        mid = x if dtype == np.float32 else ctx.node1("Cast", [x], to=onnx_elem_type(np.float32))
-        y = ctx.node1("Cast", [ctx.node1("Cast", [mid], to=_BFLOAT16)], to=onnx_elem_type(dtype))
-    elif (e_bits, m_bits) in ((5, 10), (8, 23)):
-        narrow = np.float16 if e_bits == 5 else np.float32
-        y = ctx.node1("Cast", [ctx.node1("Cast", [x], to=onnx_elem_type(narrow))], to=onnx_elem_type(dtype))
+    dtype = in_dtype if in_dtype.name in ("float32", "float64") else np.dtype(np.float32)
+    if dtype != in_dtype:
+        x = ctx.node1("Cast", [x], to=onnx_elem_type(dtype))
+    through = _CAST_THROUGH.get((dtype.name, (e_bits, m_bits)))
+    if through is not None:
+        y = ctx.node1("Cast", [ctx.node1("Cast", [x], to=through)], to=onnx_elem_type(dtype))
     else:
-        raise NotImplementedError(
-            f"reduce_precision to (exponent_bits={e_bits}, mantissa_bits={m_bits}) has no exact "
-            f"ONNX lowering; supported: (5, 10), (8, 7), (8, 23)")
-    if e_bits >= src_e:
-        ctx.node("Identity", [y], [out])
-        return
-    # flush like XLA (mantissa rounded first): inputs below the smallest normal minus half
-    # a narrow ulp end up under it and become signed zero; others keep the Cast's rounding
-    smallest_normal = ctx.const(np.array(2.0 ** (2 - 2 ** (e_bits - 1)) * (1 - 2.0 ** -(m_bits + 2)), dtype))
-    signed_zero = ctx.node1("Mul", [x, ctx.const(np.array(0, dtype))])
-    tiny = ctx.node1("Less", [ctx.node1("Abs", [x]), smallest_normal])
-    ctx.node("Where", [tiny, signed_zero, y], [out])
+        y = _scaled_round(ctx, x, dtype, e_bits, m_bits)
+    if e_bits < _BITS[dtype.name][0]:
+        # flush like XLA (mantissa rounded first): inputs below the smallest normal minus
+        # half a narrow ulp end up under it and become signed zero
+        threshold = ctx.const(np.array(2.0 ** (2 - 2 ** (e_bits - 1)) * (1 - 2.0 ** -(m_bits + 2)), dtype))
+        signed_zero = ctx.node1("Mul", [x, ctx.const(np.array(0, dtype))])
+        y = ctx.node1("Where", [ctx.node1("Less", [ctx.node1("Abs", [x]), threshold]), signed_zero, y])
+    ctx.node("Cast" if dtype != in_dtype else "Identity", [y], [out],
+             **({"to": onnx_elem_type(in_dtype)} if dtype != in_dtype else {}))

@@ -506,3 +506,47 @@ def test_cummax_vmap__dynamic():
 
 def test_cummax_vmap__static():
     run_case(FAMILY, 'cummax_vmap', 'static')
+
+
+def test_reduce_precision_e4m3__dynamic():
+    run_case(FAMILY, 'reduce_precision_e4m3', 'dynamic')
+
+
+def test_reduce_precision_e4m3__static():
+    run_case(FAMILY, 'reduce_precision_e4m3', 'static')
+
+
+def test_reduce_precision_e4m3__f64():
+    run_case(FAMILY, 'reduce_precision_e4m3', 'f64')
+
+
+def test_reduce_precision_e5m2__dynamic():
+    run_case(FAMILY, 'reduce_precision_e5m2', 'dynamic')
+
+
+def test_reduce_precision_e5m2__static():
+    run_case(FAMILY, 'reduce_precision_e5m2', 'static')
+
+
+def test_reduce_precision_e5m2__f64():
+    run_case(FAMILY, 'reduce_precision_e5m2', 'f64')
+
+
+def test_reduce_precision_bf16_of_f64__dynamic():
+    run_case(FAMILY, 'reduce_precision_bf16_of_f64', 'dynamic')
+
+
+def test_reduce_precision_bf16_of_f64__static():
+    run_case(FAMILY, 'reduce_precision_bf16_of_f64', 'static')
+
+
+def test_reduce_precision_bf16_of_f64__f64():
+    run_case(FAMILY, 'reduce_precision_bf16_of_f64', 'f64')
+
+
+def test_reduce_precision_f16_input__dynamic():
+    run_case(FAMILY, 'reduce_precision_f16_input', 'dynamic')
+
+
+def test_reduce_precision_f16_input__static():
+    run_case(FAMILY, 'reduce_precision_f16_input', 'static')

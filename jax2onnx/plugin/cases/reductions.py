@@ -31,7 +31,8 @@ def _precision_inputs(rng, shapes, dtypes):
         edge = 2.0 ** -14  # float16's smallest normal: values just below it round up or flush
         specials = np.array([1 + 2.0 ** -11, 1 + 3 * 2.0 ** -11, 65519.0, 70000.0, -1e-6, 7e-5,
                              1 + 2.0 ** -8, 1 + 3 * 2.0 ** -8, 3e38, -np.inf, edge * (1 - 2.0 ** -13),
-                             -edge * (1 - 2.0 ** -11), edge * (1 - 2.0 ** -12), np.nan], dt)
+                             -edge * (1 - 2.0 ** -11), edge * (1 - 2.0 ** -12), np.nan, 0.0, -0.0, -1e-40],
+                            dt)
         flat[: min(flat.size, specials.size)] = specials[: flat.size]
         out.append(a)
     return out
@@ -154,3 +155,15 @@ testcase(F, "argmax_size0_batch", "lax.argmax", fn=lambda x: jnp.argmax(x, axis=
 testcase(F, "argmax_vmap", "lax.argmax", fn=jax.vmap(lambda x: jnp.argmax(x)), inputs=[("B", 5)], f64=True)
 testcase(F, "cummax_vmap", "lax.cummax", fn=jax.vmap(lambda x: lax.cummax(x, axis=0), in_axes=1, out_axes=1),
          inputs=[(6, "B")])
+testcase(F, "reduce_precision_e4m3", "lax.reduce_precision",
+         fn=lambda x: lax.reduce_precision(x, exponent_bits=4, mantissa_bits=3), inputs=[("B", 6)],
+         input_gen=_precision_inputs, sizes={"B": (3, 5)}, rtol=0, atol=0, f64=True)
+testcase(F, "reduce_precision_e5m2", "lax.reduce_precision",
+         fn=lambda x: lax.reduce_precision(x, exponent_bits=5, mantissa_bits=2), inputs=[("B", 6)],
+         input_gen=_precision_inputs, sizes={"B": (3, 5)}, rtol=0, atol=0, f64=True)
+testcase(F, "reduce_precision_bf16_of_f64", "lax.reduce_precision",
+         fn=lambda x: lax.reduce_precision(x, exponent_bits=8, mantissa_bits=7), inputs=[("B", 6)],
+         input_gen=_precision_inputs, sizes={"B": (3, 5)}, rtol=0, atol=0, f64=True)
+testcase(F, "reduce_precision_f16_input", "lax.reduce_precision",
+         fn=lambda x: lax.reduce_precision(x, exponent_bits=4, mantissa_bits=2), inputs=[("B", 6)],
+         input_dtypes=[np.float16], rtol=0, atol=0)
