@@ -87,6 +87,24 @@ def test_no_leak_after_failed_lowering(use_onnx_ir):
     assert _custom_prims_in(lambda x: jnp.concatenate([x, x]), jnp.ones((2, 3))) == []
 
 
+def _jit_inner_prims(f, x):
+    (eqn,) = jax.make_jaxpr(f)(x).eqns
+    return [e.primitive.name for e in eqn.params["jaxpr"].eqns]
+
+
+def test_no_leak_through_jit_trace_cache():
+    """A jitted function traced during a conversion is traced afresh outside (and vice versa)."""
+    from jax2onnx.frontend.tracing import trace
+
+    f = jax.jit(lambda x: jnp.concatenate([x, x]) * 2)
+    x = jnp.ones((2, 3))
+    assert "jnp.concatenate" not in _jit_inner_prims(f, x)  # cached outside first
+    inner = trace(f, [(2, 3)]).jaxpr.eqns[0].params["jaxpr"].eqns
+    assert "jnp.concatenate" in [e.primitive.name for e in inner]  # intercepted inside
+    assert "jnp.concatenate" not in _jit_inner_prims(f, x)  # and not reused afterwards
+    np.testing.assert_allclose(f(x), 2 * np.ones((4, 3)))
+
+
 def test_patch_of_inherited_method_is_undone_exactly():
     class Base:
         def __call__(self, x):

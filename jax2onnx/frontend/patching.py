@@ -3,13 +3,42 @@
 Patches are declared in :mod:`jax2onnx.plugin.patches`; this context manager
 applies those whose target module the user already imported and restores every
 original on exit, also on error (including an error while applying).
+
+``jax.jit`` caches traces per function; a trace made while patches are active
+holds custom primitives. So that such a trace is never reused outside a
+conversion (nor an outside trace inside one), a JAX trace-context flag is set
+while patches are active: it is part of JAX's jit cache key. Should that JAX
+API be unavailable, JAX's caches are cleared on exit instead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 
 __all__ = ["patches_active"]
+
+log = logging.getLogger("jax2onnx.frontend")
+
+_TRACE_FLAG = None  # a jax config State in the jit key, created on first use
+_FLAG_FAILED = False
+
+
+def _trace_flag():
+    global _TRACE_FLAG, _FLAG_FAILED
+    if _TRACE_FLAG is None and not _FLAG_FAILED:
+        try:
+            from jax._src import config as jax_config
+
+            _TRACE_FLAG = jax_config.bool_state(
+                "jax2onnx_patches_active", False,
+                help="internal to jax2onnx: high-level patches are active (separates jit caches)",
+                include_in_jit_key=True, include_in_trace_context=True,
+            )
+        except Exception as e:  # private JAX API moved: fall back to clearing caches
+            _FLAG_FAILED = True
+            log.debug("no JAX trace-context flag (%s); clearing caches after conversions", e)
+    return _TRACE_FLAG
 
 
 @contextlib.contextmanager
@@ -17,10 +46,18 @@ def patches_active():
     from ..plugin import patches
 
     applied = []
-    try:
-        for patch in patches.active_patches():
-            applied.append(patch.apply())
-        yield
-    finally:
-        for undo in reversed(applied):
-            undo()
+    flag = _trace_flag()
+    with contextlib.ExitStack() as stack:
+        if flag is not None:
+            stack.enter_context(flag(True))
+        try:
+            for patch in patches.active_patches():
+                applied.append(patch.apply())
+            yield
+        finally:
+            for undo in reversed(applied):
+                undo()
+            if flag is None and applied:
+                import jax
+
+                jax.clear_caches()
