@@ -162,6 +162,7 @@ def _asinh64(m, x):
 def _acosh64(m, x):
     t = m.sub(x, 1.0)
     r = _log1p(m, m.add(t, m.sqrt(m.mul(t, m.add(x, 1.0)))))
+    r = m.where(m.lt(x, 1.0), math.nan, r)  # (x-1)(x+1) > 0 again for x < -1
     return m.where(m.lt(_HUGE, x), m.add(m.log(x), math.log(2)), r)
 
 
@@ -299,7 +300,8 @@ def lgamma(ctx, x, **_):
         refl = m.lt(x, 0.5)
         g = _lgamma_ge_half(m, m.where(refl, m.sub(1.0, x), x))
         s = m.abs(m.op("Sin", m.mul(_reduced(m, x), math.pi)))
-        return m.where(refl, m.sub(m.log(m.div(math.pi, s)), g), g)
+        out = m.where(refl, m.sub(m.log(m.div(math.pi, s)), g), g)
+        return m.where(m.op("IsInf", x), math.inf, out)  # the series gives inf - inf
 
     return _in_float(ctx, body, x)
 

@@ -154,6 +154,7 @@ def _asinh64(g, x):
 def _acosh64(g, x):
     xm1 = g("Sub", x, 1.0)
     near = _log1p(g, g("Add", xm1, g("Sqrt", g("Mul", xm1, g("Add", x, 1.0)))))
+    near = g("Where", g("Less", x, 1.0), math.nan, near)  # below -1 the radicand is positive again
     return g("Where", g("Greater", x, _BIG), g("Add", g("Log", x), math.log(2)), near)
 
 
@@ -287,7 +288,8 @@ def lgamma(ctx, eqn):
             prod = g("Mul", prod, g("Add", v, float(i)))
         lg = g("Where", small, g("Sub", stir, g("Log", g("Abs", prod))), stir)
         s = g("Abs", g("Sin", _frac_pi(g, x)))
-        return g("Where", refl, g("Sub", g("Log", g("Div", math.pi, s)), lg), lg)
+        res = g("Where", refl, g("Sub", g("Log", g("Div", math.pi, s)), lg), lg)
+        return g("Where", g("IsInf", x), math.inf, res)  # Stirling would give inf - inf
 
     _lower_float(ctx, eqn, body)
 

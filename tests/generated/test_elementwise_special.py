@@ -334,3 +334,11 @@ def test_bfloat16_special__dynamic():
 
 def test_bfloat16_special__static():
     run_case(FAMILY, 'bfloat16_special', 'static')
+
+
+def test_special_values__static():
+    run_case(FAMILY, 'special_values', 'static')
+
+
+def test_special_values__f64():
+    run_case(FAMILY, 'special_values', 'f64')

@@ -63,3 +63,10 @@ testcase(F, "digamma_f16", "lax.digamma", fn=lax.digamma, inputs=[(6,)], input_d
 testcase(F, "bfloat16_special", "lax.erf", inputs=[("B", 4)], rtol=2e-2, atol=2e-2,
          fn=lambda x: (lambda b: (lax.erf(b) + lax.erfc(b) + jnp.arctan(b) + jnp.log1p(b * b))
                        .astype(jnp.float32))(x.astype(jnp.bfloat16)))
+
+_EDGES = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 1e30, -1e30, 1e-30, -1e-30, 0.5, -0.5, 2.0, -2.0, 3.5]
+_EDGE_FNS = (jnp.tan, jnp.arcsin, jnp.arccos, jnp.arctan, jnp.sinh, jnp.cosh, jnp.arcsinh, jnp.arccosh,
+             jnp.arctanh, jnp.log1p, jnp.expm1, lax.erf, lax.erfc, lax.erf_inv, lax.lgamma, lax.digamma,
+             lax.cbrt, jnp.exp2, lax.round, jnp.round, lax.rsqrt, lax.is_finite, jnp.sign)
+testcase(F, "special_values", "lax.erf", fn=lambda x: tuple(f(x) for f in _EDGE_FNS), inputs=[(16,)],
+         f64=True, input_gen=fixed(_EDGES), atol=1e-5)
