@@ -945,3 +945,11 @@ def test_max_min_bool__static():
 
 def test_clamp_bool__static():
     run_case(FAMILY, 'clamp_bool', 'static')
+
+
+def test_binary_special_values__static():
+    run_case(FAMILY, 'binary_special_values', 'static')
+
+
+def test_binary_special_values__f64():
+    run_case(FAMILY, 'binary_special_values', 'f64')

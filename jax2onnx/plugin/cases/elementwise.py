@@ -198,3 +198,9 @@ testcase(F, "max_min_bool", "lax.max", fn=lambda a, b: (lax.max(a, b), lax.min(a
          inputs=[("B", 4), ("B", 4)], input_dtypes=[np.bool_, np.bool_])
 testcase(F, "clamp_bool", "lax.clamp", fn=lambda x: lax.clamp(False, x, True), inputs=[(4,)],
          input_dtypes=[np.bool_])
+
+_BX = [np.inf, 5.0, 5.0, np.nan, -np.inf, 0.0, 0.0, -8.0, 2.0, -0.0, 1.0, -3.5]
+_BY = [2.0, np.inf, 0.0, 1.0, 3.0, -1.0, 0.0, 1 / 3, np.nan, -np.inf, np.inf, -2.0]
+testcase(F, "binary_special_values", "lax.rem", inputs=[(12,), (12,)], f64=True, input_gen=fixed(_BX, _BY),
+         fn=lambda x, y: (lax.rem(x, y), lax.pow(x, y), lax.max(x, y), lax.min(x, y),
+                          lax.clamp(-1.0, x, 1.0), lax.div(x, y)))
