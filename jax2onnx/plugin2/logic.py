@@ -28,7 +28,7 @@ COMPARISONS = {"eq": "Equal", "lt": "Less", "le": "LessOrEqual", "gt": "Greater"
 def _compare(op_type):
     def lower(ctx, x, y, **_):
         dtype = _dt(ctx.in_avals[0])
-        if dtype == np.bool_ and op_type != "Equal" or dtype.name == "bfloat16":
+        if (dtype == np.bool_ and op_type != "Equal") or dtype.name == "bfloat16":
             # no bool ordering kernels: False < True is 0 < 1; bfloat16 widens exactly
             comp = np.uint8 if dtype == np.bool_ else np.float32
             x, y = cast(ctx, x, comp), cast(ctx, y, comp)
@@ -79,10 +79,10 @@ def _unsigned_wide(ctx, x, dtype):
     return x, wide, bits
 
 
-def _shift_amount(ctx, s, dtype, wide):
-    """Shift count as ``wide``; a negative count becomes huge (JAX reads it unsigned)."""
-    s, _, _ = _unsigned_wide(ctx, s, dtype)
-    return s
+def _shift_amount(ctx, s, dtype):
+    """Shift count in the wide unsigned type; a negative count becomes huge (JAX reads
+    shift amounts as unsigned, so those shift everything out)."""
+    return _unsigned_wide(ctx, s, dtype)[0]
 
 
 def _in_range(ctx, s, bits, wide):
@@ -104,7 +104,7 @@ def _shift(direction):
         """Shifts by >= the bit width (or negative amounts) give 0, as in JAX."""
         dtype = _dt(ctx.in_avals[0])
         xu, wide, bits = _unsigned_wide(ctx, x, dtype)
-        su = _shift_amount(ctx, s, dtype, wide)
+        su = _shift_amount(ctx, s, dtype)
         r = ctx.op("BitShift", xu, su, direction=direction)
         return _back(ctx, ctx.op("Mul", r, _in_range(ctx, su, bits, wide)), dtype)
 
@@ -122,7 +122,7 @@ def shift_right_arithmetic(ctx, x, s, **_):
     result = ((x ^ m) >> min(s, w-1)) ^ m (so shifts >= w give 0 or -1)."""
     dtype = _dt(ctx.in_avals[0])
     xu, wide, bits = _unsigned_wide(ctx, x, dtype)
-    su = ctx.op("Min", _shift_amount(ctx, s, dtype, wide), ctx.const(np.asarray(bits - 1, dtype=wide)))
+    su = ctx.op("Min", _shift_amount(ctx, s, dtype), ctx.const(np.asarray(bits - 1, dtype=wide)))
     top = ctx.op("GreaterOrEqual", xu, ctx.const(np.asarray(1 << (bits - 1), dtype=wide)))
     ones = ctx.const(np.asarray((1 << bits) - 1, dtype=wide))
     m = ctx.op("Mul", cast(ctx, top, wide), ones)
