@@ -105,6 +105,31 @@ def test_no_leak_through_jit_trace_cache():
     np.testing.assert_allclose(f(x), 2 * np.ones((4, 3)))
 
 
+def test_nested_and_concurrent_activation_restores_once():
+    """Overlapping patches_active (threads, nesting) apply once and restore the originals."""
+    import threading
+
+    from jax2onnx.frontend.patching import patches_active
+
+    before = _originals()
+    entered, release = threading.Event(), threading.Event()
+
+    def other():
+        with patches_active():
+            entered.set()
+            release.wait(10)
+
+    t = threading.Thread(target=other)
+    t.start()
+    entered.wait(10)
+    with patches_active():
+        with patches_active():
+            assert _originals()[("jax.numpy", "concatenate")] is not before[("jax.numpy", "concatenate")]
+    release.set()
+    t.join(10)
+    assert _originals() == before
+
+
 def test_patch_of_inherited_method_is_undone_exactly():
     class Base:
         def __call__(self, x):

@@ -2,7 +2,10 @@
 
 Patches are declared in :mod:`jax2onnx.plugin.patches`; this context manager
 applies those whose target module the user already imported and restores every
-original on exit, also on error (including an error while applying).
+original on exit, also on error (including an error while applying). Patches
+are process-global, so concurrent conversions share one application (reference
+counted); code outside a conversion is never intercepted because the
+replacements check the context-local "converting" state.
 
 ``jax.jit`` caches traces per function; a trace made while patches are active
 holds custom primitives. So that such a trace is never reused outside a
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 
 __all__ = ["patches_active"]
 
@@ -41,23 +45,51 @@ def _trace_flag():
     return _TRACE_FLAG
 
 
+# Patches are process-global: concurrent or nested conversions share one set, applied
+# by the first entrant and undone by the last one to leave (never interleaved undo).
+_LOCK = threading.Lock()
+_STATE = {"depth": 0, "undo": [], "applied": set()}
+
+
+def _enter(patches) -> None:
+    with _LOCK:
+        _STATE["depth"] += 1
+        try:
+            for patch in patches.active_patches():
+                if id(patch) not in _STATE["applied"]:
+                    _STATE["undo"].append(patch.apply())
+                    _STATE["applied"].add(id(patch))
+        except BaseException:
+            _leave_locked()
+            raise
+
+
+def _leave_locked() -> bool:
+    _STATE["depth"] -= 1
+    if _STATE["depth"] > 0:
+        return False
+    undo, _STATE["undo"] = _STATE["undo"], []
+    _STATE["applied"].clear()
+    for fn in reversed(undo):
+        fn()
+    return bool(undo)
+
+
 @contextlib.contextmanager
 def patches_active():
     from ..plugin import patches
 
-    applied = []
     flag = _trace_flag()
     with contextlib.ExitStack() as stack:
         if flag is not None:
             stack.enter_context(flag(True))
+        _enter(patches)
         try:
-            for patch in patches.active_patches():
-                applied.append(patch.apply())
             yield
         finally:
-            for undo in reversed(applied):
-                undo()
-            if flag is None and applied:
+            with _LOCK:
+                undone = _leave_locked()
+            if flag is None and undone:
                 import jax
 
                 jax.clear_caches()

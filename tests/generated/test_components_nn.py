@@ -720,6 +720,14 @@ def test_dpa_cross_lengths__static():
     run_case(FAMILY, 'dpa_cross_lengths', 'static')
 
 
+def test_dpa_causal_cross_lengths__dynamic():
+    run_case(FAMILY, 'dpa_causal_cross_lengths', 'dynamic')
+
+
+def test_dpa_causal_cross_lengths__static():
+    run_case(FAMILY, 'dpa_causal_cross_lengths', 'static')
+
+
 def test_dpa_causal__dynamic():
     run_case(FAMILY, 'dpa_causal', 'dynamic')
 
@@ -798,6 +806,14 @@ def test_dpa_vmap_mapped_bias_axis1__dynamic():
 
 def test_dpa_vmap_mapped_bias_axis1__static():
     run_case(FAMILY, 'dpa_vmap_mapped_bias_axis1', 'static')
+
+
+def test_dpa_vmap_rank4_mask_bias__dynamic():
+    run_case(FAMILY, 'dpa_vmap_rank4_mask_bias', 'dynamic')
+
+
+def test_dpa_vmap_rank4_mask_bias__static():
+    run_case(FAMILY, 'dpa_vmap_rank4_mask_bias', 'static')
 
 
 def test_dpa_grad__dynamic():

@@ -110,6 +110,9 @@ testcase(F, "dpa_double", _DPA, fn=lambda q, k, v: jax.nn.dot_product_attention(
          f64=True, static=False, **_TOL)  # float64: MatMul-Softmax-MatMul (ORT Attention is float only)
 testcase(F, "dpa_cross_lengths", _DPA, fn=lambda q, k, v: jax.nn.dot_product_attention(q, k, v),
          inputs=[("B", 3, 2, 8), ("B", 5, 2, 8), ("B", 5, 2, 8)], expect_ops=("Attention",), **_TOL)
+testcase(F, "dpa_causal_cross_lengths", _DPA,
+         fn=lambda q, k, v: jax.nn.dot_product_attention(q, k, v, is_causal=True),
+         inputs=[("B", 3, 2, 8), ("B", 5, 2, 8), ("B", 5, 2, 8)], expect_ops=("Attention",), **_TOL)
 testcase(F, "dpa_causal", _DPA, fn=lambda q, k, v: jax.nn.dot_product_attention(q, k, v, is_causal=True),
          inputs=_QKV, expect_ops=("Attention",), **_TOL)
 testcase(F, "dpa_bias", _DPA, fn=lambda q, k, v, b: jax.nn.dot_product_attention(q, k, v, bias=b),
@@ -140,6 +143,10 @@ testcase(F, "dpa_vmap_unmapped_mask_causal", _DPA,
 testcase(F, "dpa_vmap_mapped_bias_axis1", _DPA,
          fn=jax.vmap(lambda q, k, v, b: jax.nn.dot_product_attention(q, k, v, bias=b), in_axes=(0, 0, 0, 1)),
          inputs=_QKV + [(2, "B", 4, 4)], expect_ops=("Attention",), **_TOL)
+testcase(F, "dpa_vmap_rank4_mask_bias", _DPA,
+         fn=jax.vmap(lambda q, k, v, b, m: jax.nn.dot_product_attention(q, k, v, b, m), in_axes=(0, 0, 0, 0, None)),
+         inputs=[("B", 2, 4, 2, 8)] * 3 + [("B", 1, 2, 4, 4), (4, 4)],
+         input_dtypes=[np.float32] * 4 + [np.bool_], input_gen=_qkv_mask, expect_ops=("Attention",), **_TOL)
 testcase(F, "dpa_grad", _DPA,
          fn=jax.grad(lambda q, k, v: jnp.sum(jax.nn.dot_product_attention(q, k, v) ** 2), argnums=(0, 1, 2)),
          inputs=_QKV, **_TOL)
