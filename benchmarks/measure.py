@@ -108,6 +108,25 @@ def _file_bytes(path: str) -> int:
     return total
 
 
+def _raw_write_seconds(model, directory: str) -> float:
+    """Disk reference: a bare write of the model's weight buffers to a new file there."""
+    import jax
+    import numpy as np
+    from flax import nnx
+
+    if not isinstance(model, nnx.Module):
+        return 0.0
+    leaves = jax.tree_util.tree_leaves(nnx.state(model, nnx.Param, nnx.BatchStat))
+    path = os.path.join(directory, "raw.bin")
+    t = time.perf_counter()
+    with open(path, "wb") as f:
+        for x in leaves:
+            f.write(memoryview(np.ascontiguousarray(np.asarray(x)).reshape(-1).view(np.uint8)))
+    seconds = time.perf_counter() - t
+    os.remove(path)
+    return seconds
+
+
 def measure(model_name: str, pipeline: str, latency_runs: int, batches=(1, 3)) -> dict:
     res: dict = {"model": model_name, "pipeline": pipeline, "pid": os.getpid()}
     t = time.perf_counter()
@@ -152,6 +171,7 @@ def measure(model_name: str, pipeline: str, latency_runs: int, batches=(1, 3)) -
         res["warm_ir_s"] = time.perf_counter() - t
     res["peak_ir_bytes"] = mem.peak
     res["rss_method"] = PeakRSS.method
+    res["raw_write_s"] = _raw_write_seconds(model, tmp)
     wb = res["weight_bytes"] or 1
     res["peak_file_over_weights"] = res["peak_file_bytes"] / wb
     res["peak_ir_over_weights"] = res["peak_ir_bytes"] / wb

@@ -468,10 +468,11 @@ def optimize(model: ir.Model) -> ir.Model:
         RemoveNoOpPass(),
         _SafeIdentityElimination(),
         DeduplicateLargeInitializersPass(),
-        common.DeduplicateInitializersPass(size_limit=1024),
         FoldConstantsPass(),
         FuseTransposesPass(),
         ConstantShapeTargetPass(),
+        # after folding/targets, which add small initializers; before CSE, which keys on them
+        common.DeduplicateInitializersPass(size_limit=1024),
         common.CommonSubexpressionEliminationPass(),
         common.RemoveUnusedNodesPass(),
         common.RemoveUnusedOpsetsPass(),
