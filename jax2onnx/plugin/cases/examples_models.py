@@ -70,7 +70,7 @@ def nnx_transformer_block():
 
 
 testcase(F, "nnx_transformer_block", "nnx.Module", build=nnx_transformer_block, inputs=[("B", 6, 32)],
-         expect_ops=("LayerNormalization", "MatMul", "Softmax"), sizes={"B": (1, 4)}, **_TOL)
+         expect_ops=("LayerNormalization", "MatMul"), sizes={"B": (1, 4)}, **_TOL)
 
 
 def nnx_vit():
@@ -138,7 +138,7 @@ def _tokens(vocab):
 
 
 testcase(F, "nnx_gpt", "nnx.Module", build=nnx_gpt, inputs=[("B", 8)], input_dtypes=[np.int32],
-         input_gen=_tokens(50), expect_ops=("Gather", "LayerNormalization", "Softmax"),
+         input_gen=_tokens(50), expect_ops=("Gather", "LayerNormalization"),
          sizes={"B": (1, 3)}, **_TOL)
 
 
