@@ -168,3 +168,27 @@ def test_the_pytest_plugin_fails_a_mismatching_test(tmp_path):
     summary = json.loads((tmp_path / "r.jsonl.summary.json").read_text())
     assert summary["mismatch"] == 1 and summary["mismatches"][0]["nodeid"].endswith("test_bad")
     assert len(read_reports(str(report))) == 2
+
+
+def test_histograms_count_functions_and_subgraphs_on_both_model_kinds():
+    """The onnx_ir walker (no serialization) counts what the protobuf walker counts."""
+    import jax
+
+    from jax2onnx import onnx_function
+    from jax2onnx.converter2.serialize import to_proto
+    from jax2onnx.shadow.inspect import op_histogram
+    from jax2onnx.testing.graph import op_histogram as proto_histogram
+
+    @onnx_function
+    def block(x):
+        return jnp.tanh(x) * 2.0
+
+    def f(x):
+        y = block(x)
+        return jax.lax.cond(jnp.sum(y) > 0, lambda a: a + 1.0, lambda a: a - 1.0, y)
+
+    ir_model = to_onnx(f, [(2, 3)], use_onnx_ir=True, return_mode="ir")
+    hist = op_histogram(ir_model)
+    assert hist["Tanh"] == 1 and hist["Add"] == 1 and hist["Sub"] == 1  # inside the function / the If branches
+    assert {k.split(":")[-1]: v for k, v in hist.items()} == proto_histogram(to_proto(ir_model))
+    assert op_histogram(to_proto(ir_model)) == hist
