@@ -59,17 +59,24 @@ def layer_norm(ctx, x, *wb, axis, epsilon, has_scale, has_bias, fast_variance=Tr
 
 
 @register(PIPELINE, *RMS_NORM)
-def rms_norm(ctx, x, *scale, axis, epsilon, has_scale):
-    """RMSNormalization (opset 23) over ``x.shape[axis:]``; ones as Scale when absent."""
+def rms_norm(ctx, x, *wb, axis, epsilon, has_scale, has_bias=False):
+    """RMSNormalization (opset 23) over ``x.shape[axis:]``; ones as Scale when absent; + bias."""
     x_aval = ctx.in_avals[0]
     norm_shape = tuple(x_aval.shape[len(x_aval.shape) + axis:])
-    if has_scale:
-        s = scale[0]
-        if tuple(ctx.in_avals[1].shape) != norm_shape:
-            s = ctx.op("Reshape", s, ctx.const(np.asarray(norm_shape, np.int64)))
-    else:
-        s = _ones(ctx, norm_shape, x_aval.dtype, 1.0)
-    return ctx.op("RMSNormalization", x, s, axis=int(axis), epsilon=float(epsilon))
+    target = None
+
+    def fit(value, aval):
+        nonlocal target
+        if tuple(aval.shape) == norm_shape:
+            return value
+        target = target or ctx.const(np.asarray(norm_shape, np.int64))
+        return ctx.op("Reshape", value, target)
+
+    rest, avals = list(wb), list(ctx.in_avals[1:])
+    s = fit(rest.pop(0), avals.pop(0)) if has_scale else _ones(ctx, norm_shape, x_aval.dtype, 1.0)
+    y = ctx.op("RMSNormalization", x, s, axis=int(axis), epsilon=float(epsilon))
+    # ONNX RMSNormalization has no bias input (Equinox's RMSNorm has one)
+    return ctx.op("Add", y, fit(rest.pop(0), avals.pop(0))) if has_bias else y
 
 
 def _channels_first(ctx, x, rank):

@@ -79,20 +79,29 @@ def lower_layer_norm(ctx, eqn):
 
 @register(PIPELINE, *_RMS_NORM)
 def lower_rms_norm(ctx, eqn):
-    """RMSNormalization (opset 23); the scale is reshaped to the normalized shape if needed."""
+    """RMSNormalization (opset 23), then Add for Equinox's optional bias."""
     p = eqn.params
-    names = ctx.inputs(eqn)
+    x, *rest = ctx.inputs(eqn)
     (out,) = ctx.outputs(eqn)
     x_aval = eqn.invars[0].aval
     axis = int(p["axis"])
     norm_shape = tuple(x_aval.shape[x_aval.ndim + axis:])
-    if not p["has_scale"]:
-        scale = _filled(ctx, norm_shape, x_aval.dtype, 1.0)
-    elif tuple(eqn.invars[1].aval.shape) != norm_shape:
-        scale = ctx.node1("Reshape", [names[1], ctx.const(np.asarray(norm_shape, dtype=np.int64))])
+    wvars = list(eqn.invars[1:])
+
+    def fit(name, var):
+        if tuple(var.aval.shape) == norm_shape:
+            return name
+        return ctx.node1("Reshape", [name, ctx.const(np.asarray(norm_shape, dtype=np.int64))])
+
+    if p["has_scale"]:
+        scale = fit(rest.pop(0), wvars.pop(0))
     else:
-        scale = names[1]
-    ctx.node("RMSNormalization", [names[0], scale], [out], axis=axis, epsilon=float(p["epsilon"]))
+        scale = _filled(ctx, norm_shape, x_aval.dtype, 1.0)
+    if not p.get("has_bias", False):
+        ctx.node("RMSNormalization", [x, scale], [out], axis=axis, epsilon=float(p["epsilon"]))
+        return
+    y = ctx.node1("RMSNormalization", [x, scale], axis=axis, epsilon=float(p["epsilon"]))
+    ctx.node("Add", [y, fit(rest.pop(0), wvars.pop(0))], [out])
 
 
 @register(PIPELINE, *_GROUP_NORM)

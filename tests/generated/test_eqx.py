@@ -138,6 +138,14 @@ def test_rms_norm__static():
     run_case(FAMILY, 'rms_norm', 'static')
 
 
+def test_rms_norm_no_bias_2d__dynamic():
+    run_case(FAMILY, 'rms_norm_no_bias_2d', 'dynamic')
+
+
+def test_rms_norm_no_bias_2d__static():
+    run_case(FAMILY, 'rms_norm_no_bias_2d', 'static')
+
+
 def test_group_norm__dynamic():
     run_case(FAMILY, 'group_norm', 'dynamic')
 

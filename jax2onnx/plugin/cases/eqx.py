@@ -122,7 +122,10 @@ _case("layer_norm_2d_shape", "eqx.nn.LayerNorm", batched(lambda nn, k: nn.LayerN
 _case("layer_norm_no_affine", "eqx.nn.LayerNorm",
       batched(lambda nn, k: nn.LayerNorm(8, use_weight=False, use_bias=False)), [("B", 8)],
       expect_ops=("LayerNormalization",))
-_case("rms_norm", "eqx.nn.RMSNorm", batched(lambda nn, k: nn.RMSNorm(8)), [("B", 8)])
+_case("rms_norm", "eqx.nn.RMSNorm", batched(lambda nn, k: nn.RMSNorm(8)), [("B", 8)],
+      expect_ops=("RMSNormalization",))
+_case("rms_norm_no_bias_2d", "eqx.nn.RMSNorm",
+      batched(lambda nn, k: nn.RMSNorm((3, 8), use_bias=False)), [("B", 3, 8)], expect_ops=("RMSNormalization",))
 _case("group_norm", "eqx.nn.GroupNorm", batched(lambda nn, k: nn.GroupNorm(2, 6)), [("B", 6, 4)])
 
 

@@ -10,7 +10,8 @@ linear     ``x[..., in], kernel[, bias]``           ``transpose_kernel`` (kernel
 layer_norm ``x[, scale][, bias]``                   ``axis`` (negative: first normalized axis),
                                                     ``epsilon``, ``has_scale``, ``has_bias``,
                                                     ``fast_variance``
-rms_norm   ``x[, scale]``                           ``axis``, ``epsilon``, ``has_scale``
+rms_norm   ``x[, scale][, bias]``                   ``axis``, ``epsilon``, ``has_scale``,
+                                                    ``has_bias`` (Equinox only; default False)
 group_norm ``x[N, ..., C][, scale][, bias]``           ``num_groups``, ``epsilon``, ``has_scale``,
                                                     ``has_bias``, ``fast_variance``
 batch_norm ``x[..., C], mean, var[, scale][, bias]`` ``epsilon``, ``has_scale``, ``has_bias``
@@ -59,14 +60,20 @@ def apply_layer_norm(original, x, *wb, axis, epsilon, has_scale, has_bias, fast_
     return y
 
 
-def apply_rms_norm(original, x, *scale, axis, epsilon, has_scale):
-    """``x / sqrt(mean(x^2) + eps)`` over ``x.shape[axis:]``, then scale."""
+def apply_rms_norm(original, x, *wb, axis, epsilon, has_scale, has_bias=False):
+    """``x / sqrt(mean(x^2) + eps)`` over ``x.shape[axis:]``, then scale (and shift: Equinox)."""
     import jax.numpy as jnp
     from jax import lax
 
     axes = tuple(range(x.ndim + axis, x.ndim))
     y = x * lax.rsqrt(jnp.mean(lax.square(x), axes, keepdims=True) + epsilon)
-    return y * scale[0].reshape(x.shape[x.ndim + axis:]) if has_scale else y
+    rest = list(wb)
+    norm_shape = x.shape[x.ndim + axis:]
+    if has_scale:
+        y = y * rest.pop(0).reshape(norm_shape)
+    if has_bias:
+        y = y + rest.pop(0).reshape(norm_shape)
+    return y
 
 
 def apply_group_norm(original, x, *wb, num_groups, epsilon, has_scale, has_bias, fast_variance):

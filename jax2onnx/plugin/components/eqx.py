@@ -1,11 +1,12 @@
 """Equinox layers kept whole as macro ops: Linear → Gemm (under ``jax.vmap``) / MatMul+Add,
-LayerNorm → LayerNormalization, Embedding → Gather.
+LayerNorm → LayerNormalization, RMSNorm → RMSNormalization (+ Add for its bias),
+Embedding → Gather.
 
 Equinox layers act on one example; users batch them with ``jax.vmap``. The
 components' batching rule (Approach B, :func:`~._layers.data_batching`) rebinds
 the same primitive with the batched input, so a vmapped ``eqx.nn.Linear``
 becomes one ``Gemm`` rather than a decomposed matmul. Layers whose math has no
-exact ONNX op (RMSNorm with a bias, GroupNorm, BatchNorm with its ``State``)
+exact ONNX op here (GroupNorm, BatchNorm with its ``State``)
 decompose into lax primitives.
 """
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 import equinox as eqx
 
 from ..custom import declare
-from ._layers import apply_embed, apply_layer_norm, apply_linear, data_batching, same_float_dtype
+from ._layers import (apply_embed, apply_layer_norm, apply_linear, apply_rms_norm, data_batching,
+                      same_float_dtype)
 
 FAMILY = "nnx_layers"
 _DOCS = "https://docs.kidger.site/equinox/api/nn/"
@@ -41,6 +43,18 @@ def _unpack_layer_norm(self, x, *args, key=None):
                       "has_bias": bias is not None, "fast_variance": False}
 
 
+def _unpack_rms_norm(self, x, *args, key=None):
+    if args or x.shape != tuple(self.shape) or not x.ndim:
+        return None
+    weight = self.weight if self.use_weight else None
+    bias = self.bias if self.use_bias else None
+    if not same_float_dtype(x, weight, bias):
+        return None
+    operands = [x] + [w for w in (weight, bias) if w is not None]
+    return operands, {"axis": -x.ndim, "epsilon": float(self.eps), "has_scale": weight is not None,
+                      "has_bias": bias is not None}
+
+
 def _unpack_embedding(self, x, *, key=None):
     import jax.numpy as jnp
 
@@ -61,6 +75,8 @@ def _declare(name, attribute, unpack, apply, data_index, onnx_ops):
 _declare("eqx.nn.Linear", "nn.Linear.__call__", _unpack_linear, apply_linear, 0, ("Gemm", "MatMul", "Add"))
 _declare("eqx.nn.LayerNorm", "nn.LayerNorm.__call__", _unpack_layer_norm, apply_layer_norm, 0,
          ("LayerNormalization",))
+_declare("eqx.nn.RMSNorm", "nn.RMSNorm.__call__", _unpack_rms_norm, apply_rms_norm, 0,
+         ("RMSNormalization", "Add"))
 _declare("eqx.nn.Embedding", "nn.Embedding.__call__", _unpack_embedding, apply_embed, 1, ("Gather",))
 
 __all__ = ["FAMILY"]
