@@ -38,5 +38,11 @@ parity: $(STAMP)
 nightly: $(STAMP)
 	HYPOTHESIS_PROFILE=nightly $(VPY) scripts/parity_report.py -n $(JOBS) --out parity
 
+# Conversion benchmarks (issue 9): fresh subprocess per measurement, medians over
+# rounds; JSON + markdown in benchmarks/results/. BENCH_ARGS e.g. "--rounds 5 --models mlp,gpt2".
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(VPY) -m benchmarks.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .artifacts .pytest_cache

@@ -192,3 +192,20 @@ def test_reshape_target_from_symbolic_dim_becomes_constant():
     assert ops["Concat"] == 0 and ops["Shape"] == 0, ops
     _assert_lean(model)
     _check_numerics(fn, model, np.random.default_rng(0).standard_normal((4, 12)).astype(np.float32))
+
+
+# ---------------------------------------------------------------------------- benchmark smoke
+def test_benchmark_suite_measures_readme_mlp_in_a_subprocess():
+    """One entry of ``make bench`` (README MLP, onnx_ir): the runner's real subprocess path."""
+    from benchmarks.report import aggregate
+    from benchmarks.run import run_one
+
+    res = run_one("mlp", "onnx_ir", latency_runs=20, timeout=120)
+    assert "error" not in res and "ort_error" not in res, res
+    assert res["pid"] != os.getpid()
+    assert res["nodes"] == sum(res["op_histogram"].values()) > 0
+    assert res["weight_bytes"] > 0 and res["file_bytes"] > res["weight_bytes"]
+    assert max(res["max_abs_err"].values()) < 1e-4
+    assert res["rss_method"] in ("clear_refs+VmHWM", "psutil sampling 2ms")
+    summary = aggregate([res], ["mlp"], ["onnx_ir"])
+    assert summary["mlp"]["onnx_ir"]["cold_s"]["median"] == res["cold_s"]
