@@ -652,3 +652,19 @@ def test_act_prelu__dynamic():
 
 def test_act_prelu__static():
     run_case(FAMILY, 'act_prelu', 'static')
+
+
+def test_grad_linear_layer_norm__dynamic():
+    run_case(FAMILY, 'grad_linear_layer_norm', 'dynamic')
+
+
+def test_grad_linear_layer_norm__static():
+    run_case(FAMILY, 'grad_linear_layer_norm', 'static')
+
+
+def test_vmap_linear__dynamic():
+    run_case(FAMILY, 'vmap_linear', 'dynamic')
+
+
+def test_vmap_linear__static():
+    run_case(FAMILY, 'vmap_linear', 'static')

@@ -246,3 +246,29 @@ for _name, _kw in _ACTIVATIONS.items():
 testcase(F, "act_one_hot", "nnx.one_hot", fn=_act("one_hot", num_classes=5), inputs=[("B", 3)],
          input_dtypes=[np.int32], input_gen=lambda rng, s, d: [rng.integers(0, 5, s[0]).astype(d[0])])
 _case("act_prelu", "nnx.PReLU", lambda nnx, r: nnx.PReLU(), [("B", 6)])
+
+
+# --- transformations through the layer components (batching rule, fallback JVP) -------------
+def _grad_through_layers():
+    import jax
+    from flax import nnx
+
+    linear = _randomize(nnx.Linear(4, 3, rngs=_rngs()))
+    norm = _randomize(nnx.LayerNorm(3, rngs=_rngs()))
+    return lambda x: jax.grad(lambda y: (norm(linear(y)) ** 2).sum())(x)
+
+
+testcase(F, "grad_linear_layer_norm", "nnx.Linear", build=_grad_through_layers, inputs=[("B", 4)],
+         rtol=1e-4, atol=1e-4)
+
+
+def _vmap_linear():
+    import jax
+    from flax import nnx
+
+    linear = _randomize(nnx.Linear(6, 5, rngs=_rngs()))
+    return jax.vmap(linear)  # each example is 1-D; the batching rule rebinds on (B, 6) → Gemm
+
+
+testcase(F, "vmap_linear", "nnx.Linear", build=_vmap_linear, inputs=[("B", 6)], expect_ops=("Gemm",),
+         rtol=1e-4, atol=1e-4)
