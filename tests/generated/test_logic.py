@@ -622,3 +622,15 @@ def test_bfloat16_compare_select__dynamic():
 
 def test_bfloat16_compare_select__static():
     run_case(FAMILY, 'bfloat16_compare_select', 'static')
+
+
+def test_uint64_bit_ops__dynamic():
+    run_case(FAMILY, 'uint64_bit_ops', 'dynamic')
+
+
+def test_uint64_bit_ops__static():
+    run_case(FAMILY, 'uint64_bit_ops', 'static')
+
+
+def test_uint64_bit_ops__f64():
+    run_case(FAMILY, 'uint64_bit_ops', 'f64')

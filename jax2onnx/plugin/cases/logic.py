@@ -138,3 +138,23 @@ testcase(F, "bitcast_u16_to_f16", "lax.bitcast_convert_type",
 testcase(F, "bfloat16_compare_select", "lax.lt", inputs=[("B", 4), ("B", 4)],
          fn=lambda x, y: (lambda a, b: (a < b, a != b, lax.select_n(a < b, a, b).astype(jnp.float32)))(
              x.astype(jnp.bfloat16), y.astype(jnp.bfloat16)))
+
+
+def _u64_ops(x, s):
+    """Under x64 (the f64 variant) these run on uint64; otherwise JAX narrows to uint32."""
+    u, n = x.astype(jnp.uint64), s.astype(jnp.uint64)
+    return (lax.shift_left(u, n), lax.shift_right_logical(u, n), lax.shift_right_arithmetic(u, n),
+            lax.population_count(u), lax.max(u, n), lax.select_n(x > s, u, n), lax.rem(u, n + 1),
+            lax.div(u, n), lax.neg(u))
+
+
+testcase(F, "uint64_bit_ops", "lax.shift_left", fn=_u64_ops, inputs=[("B", 8), ("B", 8)],
+         input_dtypes=[I32, I32], f64=True, sizes={"B": (8, 9)},
+         input_gen=lambda rng, s, d: [rng.integers(-(1 << 31), 1 << 31, s[0]).astype(d[0]),
+                                      _fill_amounts(rng.integers(0, 70, s[1]), [0, 1, 31, 63, 64, 65, -1]).astype(d[1])])
+
+
+def _fill_amounts(a, vals):
+    flat = a.reshape(-1)
+    flat[:len(vals)] = vals[:flat.size]
+    return flat.reshape(a.shape)
