@@ -19,12 +19,19 @@ Declaring a component gives it:
 - ``abstract_eval`` = :func:`jax.eval_shape` of ``apply`` (symbolic dims survive;
   no hand-written shape math);
 - ``impl`` (eager) and an MLIR lowering, both running ``apply``;
-- a **batching rule**: ``batching="fallback"`` (Approach A: vmap ``apply``; the
-  decomposition lands in the jaxpr) or a callable ``rule(args, dims, **params)``
-  (Approach B: transform shapes and bind the primitive again);
+- a **batching rule**: ``batching="fallback"`` (Approach A: vmap ``apply``, or
+  ``fallback`` when given; the decomposition lands in the jaxpr) or a callable
+  ``rule(args, dims, **params)`` (Approach B: transform shapes and bind the
+  primitive again);
 - a **JVP rule**: ``differentiable=True`` registers the shared fallback
-  (:func:`register_fallback_jvp_rule`), ``differentiable=False`` registers a rule
-  raising :class:`NotDifferentiableError` with ``nondiff_reason``.
+  (:func:`register_fallback_jvp_rule` over ``apply``/``fallback``) unless an
+  explicit ``jvp=rule(primals, tangents, **params)`` is given;
+  ``differentiable=False`` registers a rule raising
+  :class:`NotDifferentiableError` with ``nondiff_reason``.
+
+``fallback(*operands, **params)`` is optional: an equivalent decomposition the
+Approach-A rules trace instead of the original, for originals whose own trace
+contains primitives that do not convert (see ``components/fallbacks.py``).
 
 ``apply(original, *operands, **params)`` is the reference semantics of the
 primitive in terms of its operands and params. It must not depend on anything

@@ -82,7 +82,8 @@ def _static_int_tuple(v):
 def _shape_tuple(v):
     """A reshape/tile target (ints and symbolic dims), or None."""
     items = v if isinstance(v, (tuple, list)) else (v,)
-    if any(_is_array(i) and not hasattr(i, "_to_decision") and type(i).__name__ != "_DimExpr" for i in items):
+    # traced values and arrays are not static; ints and symbolic dims (DimExpr) are
+    if any(hasattr(i, "aval") or (isinstance(i, np.ndarray) and i.ndim > 0) for i in items):
         return None
     try:
         hash(tuple(items))
