@@ -97,7 +97,7 @@ def gather(ctx, x, indices, *, dimension_numbers, slice_sizes, mode=None, fill_v
     oshape, sizes = operand.shape, tuple(slice_sizes)
     rank, nb = len(oshape), len(idx_aval.shape) - 1
     sim, collapsed = tuple(dn.start_index_map), set(dn.collapsed_slice_dims)
-    obatch, ibatch = tuple(dn.operand_batching_dims), tuple(dn.start_indices_batching_dims)
+    obatch = tuple(dn.operand_batching_dims)
     md = _mode(mode)
     idx = indices if np.dtype(idx_aval.dtype) == np.int64 else ctx.op("Cast", indices, to=I64)
     upper = [oshape[d] - sizes[d] for d in sim]

@@ -403,6 +403,18 @@ def test_iota_symbolic__static():
     run_case(FAMILY, 'iota_symbolic', 'static')
 
 
+def test_iota_symbolic__f64():
+    run_case(FAMILY, 'iota_symbolic', 'f64')
+
+
+def test_iota_int8__dynamic():
+    run_case(FAMILY, 'iota_int8', 'dynamic')
+
+
+def test_iota_int8__static():
+    run_case(FAMILY, 'iota_int8', 'static')
+
+
 def test_iota_float__dynamic():
     run_case(FAMILY, 'iota_float', 'dynamic')
 

@@ -102,8 +102,10 @@ testcase(F, "split_symbolic_axis", "lax.split",
          inputs=[("B", 3), (2, 3)])
 
 # iota
-testcase(F, "iota_symbolic", "lax.iota", fn=lambda x: lax.iota(np.int32, x.shape[0]) + x, inputs=[("B",)],
-         input_dtypes=[I32])
+testcase(F, "iota_symbolic", "lax.iota", fn=lambda x: lax.iota(x.dtype, x.shape[0]) + x, inputs=[("B",)],
+         input_dtypes=[I32], f64=True)
+testcase(F, "iota_int8", "lax.iota", fn=lambda x: lax.broadcasted_iota(np.int8, (x.shape[0], 3), 0) * x,
+         inputs=[("B", 3)], input_dtypes=[np.int8])
 testcase(F, "iota_float", "lax.iota", fn=lambda x: x * lax.iota(x.dtype, 5), inputs=[("B", 5)], f64=True)
 testcase(F, "broadcasted_iota", "lax.iota",
          fn=lambda x: x + lax.broadcasted_iota(np.float32, (x.shape[0], 4, 3), 1), inputs=[("B", 4, 3)])
