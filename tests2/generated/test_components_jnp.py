@@ -352,6 +352,14 @@ def test_jnp_einsum_batched_matmul__static():
     run_case(FAMILY, 'jnp_einsum_batched_matmul', 'static')
 
 
+def test_jnp_einsum_custom_dot_general__dynamic():
+    run_case(FAMILY, 'jnp_einsum_custom_dot_general', 'dynamic')
+
+
+def test_jnp_einsum_custom_dot_general__static():
+    run_case(FAMILY, 'jnp_einsum_custom_dot_general', 'static')
+
+
 def test_jnp_einsum_ellipsis__dynamic():
     run_case(FAMILY, 'jnp_einsum_ellipsis', 'dynamic')
 

@@ -69,6 +69,9 @@ testcase(F, "jnp_concatenate_mixed_dtypes", "jnp.concatenate", fn=lambda x, i: j
          inputs=[("B", 2), ("B", 3)], input_dtypes=[np.float32, np.int32], expect_ops=("Concat", "Cast"))
 testcase(F, "jnp_einsum_batched_matmul", "jnp.einsum", fn=lambda x, y: jnp.einsum("hbij,hbjk->hbik", x, y),
          inputs=[(2, "B", 3, 4), (2, "B", 4, 5)], expect_ops=("MatMul",), forbid_ops=("Einsum",))
+testcase(F, "jnp_einsum_custom_dot_general", "jnp.einsum",  # not intercepted: the custom contraction runs
+         fn=lambda x, w: jnp.einsum("bd,dk->bk", x, w, _dot_general=lambda *a, **k: 2 * jax.lax.dot_general(*a, **k)),
+         inputs=[("B", 4), (4, 3)], expect_ops=("MatMul", "Mul"), forbid_ops=("Einsum",))
 testcase(F, "jnp_einsum_ellipsis", "jnp.einsum", fn=lambda x, y: jnp.einsum("...ij,...jk", x, y),
          inputs=[("B", 2, 3, 4), ("B", 2, 4, 5)], expect_ops=("Einsum",), rtol=1e-4, atol=1e-5)
 

@@ -248,6 +248,10 @@ def _unpack_einsum(subscripts, /, *operands, out=None, optimize="auto", precisio
         return None
     if preferred_element_type is not None or kwargs.get("out_sharding") is not None or not operands:
         return None
+    from jax import lax
+
+    if kwargs.get("_dot_general", lax.dot_general) is not lax.dot_general:
+        return None  # a custom contraction (e.g. quantized) must run as written
     if len({np.dtype(getattr(o, "dtype", np.float32)) for o in operands}) != 1:
         return None  # ONNX Einsum needs one dtype
     equation = subscripts.replace(" ", "")
