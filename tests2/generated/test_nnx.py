@@ -34,8 +34,16 @@ def test_linear_no_bias__static():
     run_case(FAMILY, 'linear_no_bias', 'static')
 
 
-def test_linear_f64__dynamic():
-    run_case(FAMILY, 'linear_f64', 'dynamic')
+def test_linear_promoted_f64__dynamic():
+    run_case(FAMILY, 'linear_promoted_f64', 'dynamic')
+
+
+def test_linear_promoted_f64__static():
+    run_case(FAMILY, 'linear_promoted_f64', 'static')
+
+
+def test_linear_promoted_f64__f64():
+    run_case(FAMILY, 'linear_promoted_f64', 'f64')
 
 
 def test_linear_general_2axes__dynamic():
@@ -208,6 +216,18 @@ def test_layer_norm_no_bias__dynamic():
 
 def test_layer_norm_no_bias__static():
     run_case(FAMILY, 'layer_norm_no_bias', 'static')
+
+
+def test_layer_norm_promoted_f64__dynamic():
+    run_case(FAMILY, 'layer_norm_promoted_f64', 'dynamic')
+
+
+def test_layer_norm_promoted_f64__static():
+    run_case(FAMILY, 'layer_norm_promoted_f64', 'static')
+
+
+def test_layer_norm_promoted_f64__f64():
+    run_case(FAMILY, 'layer_norm_promoted_f64', 'f64')
 
 
 def test_layer_norm_no_scale__dynamic():

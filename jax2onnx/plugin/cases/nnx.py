@@ -60,9 +60,9 @@ _case("linear_3d", "nnx.Linear", lambda nnx, r: nnx.Linear(8, 6, rngs=r), [("B",
       expect_ops=("MatMul", "Add"), forbid_ops=("Gemm",))
 _case("linear_no_bias", "nnx.Linear", lambda nnx, r: nnx.Linear(8, 6, use_bias=False, rngs=r),
       [("B", 8)], expect_ops=("Gemm",))
-_case("linear_f64", "nnx.Linear",
-      lambda nnx, r: nnx.Linear(8, 6, param_dtype=np.float64, dtype=np.float64, rngs=r),
-      [("B", 8)], input_dtypes=[np.float64], static=False)
+# f64 variants: float32 weights meet a float64 input; Flax promotes, so the component
+# steps aside (unpack → None) and the decomposition is converted instead
+_case("linear_promoted_f64", "nnx.Linear", lambda nnx, r: nnx.Linear(8, 6, rngs=r), [("B", 8)], f64=True)
 _case("linear_general_2axes", "nnx.LinearGeneral",
       lambda nnx, r: nnx.LinearGeneral((4, 6), (3, 5), axis=(-2, -1), rngs=r), [("B", 4, 6)])
 _case("linear_general_out_tuple", "nnx.LinearGeneral",
@@ -114,6 +114,8 @@ _case("layer_norm", "nnx.LayerNorm", lambda nnx, r: nnx.LayerNorm(8, rngs=r), [(
       expect_ops=("LayerNormalization",), markers=("ir_smoke",))
 _case("layer_norm_no_bias", "nnx.LayerNorm", lambda nnx, r: nnx.LayerNorm(8, use_bias=False, rngs=r),
       [("B", 8)], expect_ops=("LayerNormalization",))
+_case("layer_norm_promoted_f64", "nnx.LayerNorm", lambda nnx, r: nnx.LayerNorm(8, rngs=r), [("B", 3, 8)],
+      f64=True)
 _case("layer_norm_no_scale", "nnx.LayerNorm",
       lambda nnx, r: nnx.LayerNorm(8, use_scale=False, epsilon=1e-3, rngs=r), [("B", 3, 8)])
 _case("rms_norm", "nnx.RMSNorm", lambda nnx, r: nnx.RMSNorm(8, rngs=r), [("B", 5, 8)],
