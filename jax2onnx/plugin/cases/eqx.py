@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..testcase import testcase
+from ..testcase import component, testcase
 
 F = "eqx"
 
@@ -243,3 +243,18 @@ def _vmap_fn():
 
 
 _case("vmap_fn", "jax.vmap(eqx.Module)", _vmap_fn, [("B", 4)], expect_ops=("Gemm",))
+
+
+# --- component metadata (macro ops come from plugin/components/eqx.py) ----------------------
+for _comp, _ops in (
+    ("eqx.nn.Linear", ("Gemm", "MatMul", "Add")), ("eqx.nn.MLP", ("Gemm",)), ("eqx.nn.Sequential", ()),
+    ("eqx.nn.Conv1d", ("Conv",)), ("eqx.nn.Conv2d", ("Conv",)), ("eqx.nn.Conv3d", ("Conv",)),
+    ("eqx.nn.ConvTranspose1d", ("Conv",)), ("eqx.nn.ConvTranspose2d", ("Conv", "Pad", "Slice")),
+    ("eqx.nn.LayerNorm", ("LayerNormalization",)), ("eqx.nn.RMSNorm", ("RMSNormalization", "Add")),
+    ("eqx.nn.GroupNorm", ("ReduceSum", "Sqrt", "Div")), ("eqx.nn.BatchNorm", ("Sub", "Div", "Mul", "Add")),
+    ("eqx.nn.Dropout", ("Identity",)), ("eqx.nn.Embedding", ("Gather",)),
+    ("eqx.nn.MultiheadAttention", ("Einsum", "MatMul", "Exp", "ReduceSum")),
+    ("eqx.nn.GRUCell", ("Einsum", "Sigmoid", "Tanh")), ("eqx.nn.LSTMCell", ("Einsum", "Sigmoid", "Tanh")),
+    ("eqx.nn.MaxPool1d", ("MaxPool",)), ("eqx.nn.MaxPool2d", ("MaxPool",)), ("eqx.nn.AvgPool2d", ("Conv", "Div")),
+):
+    component(_comp, onnx_ops=_ops, docs="https://docs.kidger.site/equinox/api/nn/")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..testcase import testcase
+from ..testcase import component, testcase
 
 F = "linen"
 
@@ -143,3 +143,18 @@ _case("bridge_layer_norm", "nnx.bridge.ToNNX", bridged(lambda nn: nn.LayerNorm()
 _case("bridge_batch_norm", "nnx.bridge.ToNNX",
       bridged(lambda nn: nn.BatchNorm(use_running_average=True), ("B", 6)), [("B", 6)],
       expect_ops=("BatchNormalization",))
+
+
+# --- component metadata (macro ops come from plugin/components/linen.py) -------------------
+_LINEN_DOCS = "https://flax.readthedocs.io/en/latest/api_reference/flax.linen/layers.html"
+for _comp, _ops in (
+    ("linen.Dense", ("Gemm", "MatMul", "Add")), ("linen.DenseGeneral", ("Einsum", "Add")),
+    ("linen.Conv", ("Conv", "Transpose")), ("linen.ConvTranspose", ("Conv", "Transpose", "Pad", "Slice")),
+    ("linen.BatchNorm", ("BatchNormalization", "Transpose")), ("linen.LayerNorm", ("LayerNormalization",)),
+    ("linen.GroupNorm", ("GroupNormalization", "Transpose")), ("linen.RMSNorm", ("RMSNormalization",)),
+    ("linen.Dropout", ("Identity",)), ("linen.Embed", ("Gather",)),
+    ("linen.MultiHeadDotProductAttention", ("Einsum", "Softmax")),
+    ("linen.avg_pool", ("Conv", "Div")), ("linen.max_pool", ("MaxPool",)),
+    ("nnx.bridge.ToNNX", ("(as the wrapped Linen module)",)),
+):
+    component(_comp, onnx_ops=_ops, docs=_LINEN_DOCS)

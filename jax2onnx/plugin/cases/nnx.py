@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..testcase import testcase
+from ..testcase import component, testcase
 
 F = "nnx"
 
@@ -274,3 +274,24 @@ def _vmap_linear():
 
 testcase(F, "vmap_linear", "nnx.Linear", build=_vmap_linear, inputs=[("B", 6)], expect_ops=("Gemm",),
          rtol=1e-4, atol=1e-4)
+
+
+# --- component metadata (ONNX ops each layer becomes; macro ops come from plugin/components/nnx.py)
+_NNX_DOCS = "https://flax.readthedocs.io/en/latest/api_reference/flax.nnx/nn/"
+for _comp, _ops, _page in (
+    ("nnx.Linear", ("Gemm", "MatMul", "Add"), "linear"),
+    ("nnx.LinearGeneral", ("Einsum", "MatMul", "Add"), "linear"),
+    ("nnx.Einsum", ("Einsum", "MatMul", "Add"), "linear"),
+    ("nnx.Conv", ("Conv", "Transpose", "Pad"), "linear"),
+    ("nnx.ConvTranspose", ("Conv", "Transpose", "Pad", "Slice"), "linear"),
+    ("nnx.BatchNorm", ("BatchNormalization", "Transpose"), "normalization"),
+    ("nnx.LayerNorm", ("LayerNormalization",), "normalization"),
+    ("nnx.RMSNorm", ("RMSNormalization",), "normalization"),
+    ("nnx.GroupNorm", ("GroupNormalization", "Transpose"), "normalization"),
+    ("nnx.Dropout", ("Identity",), "stochastic"),
+    ("nnx.Embed", ("Gather",), "linear"),
+    ("nnx.MultiHeadAttention", ("Einsum", "Attention", "Add"), "attention"),
+    ("nnx.avg_pool", ("Conv", "Div"), "pooling"),
+    ("nnx.max_pool", ("MaxPool",), "pooling"),
+):
+    component(_comp, onnx_ops=_ops, docs=_NNX_DOCS + _page + ".html")
