@@ -92,3 +92,26 @@ def test_user_wrapper_is_not_modified():
     to_onnx(wrapper, [("B", 4)])
     after = jax.tree_util.tree_map(np.asarray, nnx.state(wrapper, nnx.Param))
     jax.tree_util.tree_map(np.testing.assert_array_equal, before, after)
+
+
+@pytest.mark.parametrize("use_ir", PIPELINES)
+def test_to_nnx_nested_in_nnx_module_matches_the_wrapper(use_ir):
+    """A ToNNX submodule applies its Linen module to its variables (no RNG plumbing in the graph)."""
+
+    class Hybrid(nnx.Module):
+        def __init__(self):
+            self.pre = nnx.Linear(5, 6, rngs=nnx.Rngs(0))
+            self.post = nnx.bridge.ToNNX(nn.Dense(3), rngs=nnx.Rngs(1)).lazy_init(jnp.ones((1, 6)))
+
+        def __call__(self, x):
+            return self.post(nnx.relu(self.pre(x)))
+
+    hybrid = Hybrid()
+    model = to_onnx(hybrid, [("B", 5)], use_onnx_ir=use_ir)
+    onnx.checker.check_model(model, full_check=True)
+    inits = {i.name for i in model.graph.initializer}
+    assert {"post.kernel", "post.bias"} <= inits, inits
+    for batch in (1, 6):
+        x = np.random.default_rng(batch).standard_normal((batch, 5)).astype(np.float32)
+        (got,) = _run(model, x)
+        np.testing.assert_allclose(got, np.asarray(hybrid(x)), rtol=1e-5, atol=1e-5)  # the real wrapper

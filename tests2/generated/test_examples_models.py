@@ -72,6 +72,14 @@ def test_bridge_linen_resnet_block__static():
     run_case(FAMILY, 'bridge_linen_resnet_block', 'static')
 
 
+def test_nnx_with_linen_resnet_block__dynamic():
+    run_case(FAMILY, 'nnx_with_linen_resnet_block', 'dynamic')
+
+
+def test_nnx_with_linen_resnet_block__static():
+    run_case(FAMILY, 'nnx_with_linen_resnet_block', 'static')
+
+
 def test_eqx_mlp__dynamic():
     run_case(FAMILY, 'eqx_mlp', 'dynamic')
 

@@ -237,6 +237,27 @@ testcase(F, "bridge_linen_resnet_block", "nnx.bridge.ToNNX", build=bridge_linen_
          inputs=[("B", 8, 8, 4)], expect_ops=("Conv", "BatchNormalization"), **_TOL)
 
 
+def nnx_with_linen_resnet_block():
+    """An NNX model holding a Linen ResNet block through ToNNX as a submodule."""
+    from flax import nnx
+
+    class Hybrid(nnx.Module):
+        def __init__(self, rngs):
+            self.stem = nnx.Conv(3, 4, (3, 3), rngs=rngs)
+            self.block = bridge_linen_resnet_block()
+            self.head = nnx.Linear(8, 2, rngs=rngs)
+
+        def __call__(self, x):
+            y = self.block(nnx.relu(self.stem(x)))
+            return self.head(y.mean(axis=(1, 2)))
+
+    return _nnx_randomize(Hybrid(nnx.Rngs(0)))
+
+
+testcase(F, "nnx_with_linen_resnet_block", "nnx.bridge.ToNNX", build=nnx_with_linen_resnet_block,
+         inputs=[("B", 8, 8, 3)], expect_ops=("Conv", "BatchNormalization", "Gemm"), **_TOL)
+
+
 # --- Equinox -----------------------------------------------------------------------------
 def eqx_mlp():
     import equinox as eqx

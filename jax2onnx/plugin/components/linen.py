@@ -153,3 +153,38 @@ _declare("linen.Embed", "Embed.__call__", _unpack_embed, apply_embed, 1, ("Gathe
 
 __all__ = ["FAMILY"]
 _ = (nn, lax)  # targets live in flax.linen
+
+
+# --- nnx.bridge.ToNNX used as a submodule of an NNX model --------------------------------------
+def _make_to_nnx_call(original):
+    """While converting, a nested ToNNX applies its Linen module to its own variables.
+
+    The wrapper's own ``__call__`` draws RNG streams (stateful, untraceable for
+    ONNX) on every call; inference needs none of that. The variables are read
+    through the bridge exactly as the top-level ToNNX adapter does. Anything
+    unusual (initializing, explicit rngs, mutable collections) runs the original.
+    """
+    import functools
+
+    from ...frontend.adapters import linen_variables_of
+    from ..custom import intercepting
+
+    @functools.wraps(original)
+    def call(self, *args, rngs=None, method=None, mutable=None, **kwargs):
+        if (not intercepting() or self._pytree__state.initializing or rngs is not None
+                or mutable not in (None, False)):
+            return original(self, *args, rngs=rngs, method=method, mutable=mutable, **kwargs)
+        return self.to_nnx__module.apply(linen_variables_of(self), *args, method=method, **kwargs)
+
+    return call
+
+
+def _register_to_nnx_patch():
+    from .. import patches
+
+    if not any(p.attribute == "bridge.ToNNX.__call__" for p in patches.PATCHES):
+        patches.register_patch("flax.nnx", "bridge.ToNNX.__call__", _make_to_nnx_call,
+                               component="nnx.bridge.ToNNX")
+
+
+_register_to_nnx_patch()
