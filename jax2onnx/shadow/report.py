@@ -109,8 +109,11 @@ class ShadowReport:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ShadowReport":
-        d = dict(d)
-        d.pop("mismatch", None)
+        from dataclasses import fields
+
+        # derived ("mismatch") and sink-added ("worker") keys are not constructor fields
+        names = {f.name for f in fields(cls)}
+        d = {k: v for k, v in d.items() if k in names}
         d["results"] = {k: PipelineResult(**v) for k, v in d.get("results", {}).items()}
         d["numeric"] = [NumericOutput(**o) for o in d.get("numeric", [])]
         return cls(**d)
