@@ -49,20 +49,9 @@ def weight_bytes(model) -> int:
 
 # ---------------------------------------------------------------------------- MLP
 def _build_mlp():
-    from flax import nnx
+    from jax2onnx.plugin.cases.examples import readme_mlp  # the README quickstart model
 
-    class MLP(nnx.Module):
-        def __init__(self, din, dmid, dout, *, rngs):
-            self.linear1 = nnx.Linear(din, dmid, rngs=rngs)
-            self.dropout = nnx.Dropout(rate=0.1, rngs=rngs)
-            self.bn = nnx.BatchNorm(dmid, rngs=rngs)
-            self.linear2 = nnx.Linear(dmid, dout, rngs=rngs)
-
-        def __call__(self, x):
-            x = nnx.gelu(self.dropout(self.bn(self.linear1(x))))
-            return self.linear2(x)
-
-    model = MLP(din=30, dmid=20, dout=10, rngs=nnx.Rngs(0))
+    model = readme_mlp()
 
     def make_inputs(b, seed=0):
         return [np.random.default_rng(seed).standard_normal((b, 30)).astype(np.float32)]
