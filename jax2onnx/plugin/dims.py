@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-__all__ = ["evaluate_dim", "symbols_of"]
+__all__ = ["evaluate_dim", "symbols_of", "same_dim"]
+
+
+def same_dim(a, b) -> bool:
+    """True when two dims (ints or symbolic expressions) are known equal; False if undecidable."""
+    try:
+        return bool(a == b)
+    except Exception:  # JAX raises when symbolic equality cannot be decided
+        return False
 
 
 def symbols_of(expr) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import onnx_ir as ir
 
+from ..plugin.dims import same_dim
 from ..plugin.registry import register
 
 PIPELINE = "onnx_ir"
@@ -21,13 +22,6 @@ I64 = ir.DataType.INT64
 
 def _i64(ctx, values):
     return ctx.const(np.asarray(list(values), dtype=np.int64))
-
-
-def _same(a, b):
-    try:
-        return bool(a == b)
-    except Exception:
-        return False
 
 
 def default_fill(dtype, fill_value):
@@ -120,7 +114,7 @@ def gather(ctx, x, indices, *, dimension_numbers, slice_sizes, mode=None, fill_v
 
 def _gather_as_slice(ctx, x, idx, oshape, sizes, sim, collapsed):
     """One slice (e.g. ``x[:, 2:5]``): Slice with the (clamped) runtime starts."""
-    extra = [d for d in range(len(oshape)) if d not in sim and not _same(sizes[d], oshape[d])]
+    extra = [d for d in range(len(oshape)) if d not in sim and not same_dim(sizes[d], oshape[d])]
     axes = list(sim) + extra
     out = x
     if axes:
@@ -139,7 +133,7 @@ def _single_axis(ctx, x, idx, dn, oshape, sizes, nb):
     axis = dn.collapsed_slice_dims[0]
     if tuple(dn.start_index_map) != (axis,):
         return None
-    if any(not _same(s, 1 if i == axis else d) for i, (s, d) in enumerate(zip(sizes, oshape))):
+    if any(not same_dim(s, 1 if i == axis else d) for i, (s, d) in enumerate(zip(sizes, oshape))):
         return None
     out = ctx.op("Gather", x, ctx.op("Squeeze", idx, _i64(ctx, [nb])), axis=axis)
     # ONNX puts index dims at `axis`; JAX puts the operand's kept dims at offset_dims
@@ -162,7 +156,7 @@ def _take_along(ctx, x, idx, dn, sizes, rank, nb):
     others = tuple(d for d in range(rank) if d != sim[0])
     if tuple(dn.operand_batching_dims) != others or tuple(dn.start_indices_batching_dims) != others:
         return None
-    if any(not _same(s, 1) for s in sizes):
+    if any(not same_dim(s, 1) for s in sizes):
         return None
     return ctx.op("GatherElements", x, ctx.op("Squeeze", idx, _i64(ctx, [nb])), axis=sim[0])
 
@@ -173,7 +167,7 @@ def _gather_nd(ctx, x, idx, dn, oshape, sizes, nb, ishape):
     sim, collapsed = tuple(dn.start_index_map), set(dn.collapsed_slice_dims)
     obatch, ibatch = tuple(dn.operand_batching_dims), tuple(dn.start_indices_batching_dims)
     windowed = [d for d in range(rank) if d not in collapsed and d not in obatch]
-    full = [d for d in windowed if _same(sizes[d], oshape[d])]
+    full = [d for d in windowed if same_dim(sizes[d], oshape[d])]
     indexed = [d for d in range(rank) if d not in full]
     win = [d for d in indexed if d in windowed]
     bshape = list(ishape[:nb])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import onnx_ir as ir
 
+from ..plugin.dims import same_dim
 from ..plugin.registry import register
 
 PIPELINE = "onnx_ir"
@@ -67,7 +68,7 @@ def dynamic_update_slice(ctx, x, update, *starts, **_):
     shape, ushape = ctx.in_avals[0].shape, ctx.in_avals[1].shape
     rank = len(shape)
     # only the leading dims up to the last partial one need explicit indices
-    k = max([d + 1 for d in range(rank) if not _same(shape[d], ushape[d])], default=0)
+    k = max([d + 1 for d in range(rank) if not same_dim(shape[d], ushape[d])], default=0)
     if k == 0:
         return update
     st = clamped_starts(ctx, starts[:k], [shape[d] - ushape[d] for d in range(k)])
@@ -75,8 +76,3 @@ def dynamic_update_slice(ctx, x, update, *starts, **_):
     return ctx.op("ScatterND", x, idx, update)
 
 
-def _same(a, b):
-    try:
-        return bool(a == b)
-    except Exception:
-        return False

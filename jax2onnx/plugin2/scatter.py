@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import onnx_ir as ir
 
+from ..plugin.dims import same_dim
 from ..plugin.registry import register
 from .gather import work_dtype
 
@@ -25,13 +26,6 @@ _REDUCTION = {"scatter": "none", "scatter-add": "add", "scatter-sub": "add", "sc
 
 def _i64(ctx, values):
     return ctx.const(np.asarray(list(values), dtype=np.int64))
-
-
-def _same(a, b):
-    try:
-        return bool(a == b)
-    except Exception:
-        return False
 
 
 def _arange(ctx, n):
@@ -70,7 +64,7 @@ def scatter(ctx, x, indices, updates, *, dimension_numbers, mode=None, **_):
     win_dims = [d for d in range(rank) if d not in iwd and d not in obatch]
     wsize = {d: 1 for d in range(rank)}
     wsize.update({d: ushape[uwd[j]] for j, d in enumerate(win_dims)})
-    full = [d for d in win_dims if _same(wsize[d], oshape[d])]
+    full = [d for d in win_dims if same_dim(wsize[d], oshape[d])]
     indexed = [d for d in range(rank) if d not in full]
     m = str(mode).upper()
     if not indexed and nb == 0 and rank:  # one window covering the whole operand

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import onnx_ir as ir
 
+from ..plugin.dims import same_dim
 from ..plugin.registry import register
 
 PIPELINE = "onnx_ir"
@@ -46,18 +47,11 @@ def broadcast_in_dim(ctx, x, *dyn, shape, broadcast_dimensions, **_):
     inter = [1] * len(shape)
     for src, dst in enumerate(broadcast_dimensions):
         inter[dst] = in_shape[src]
-    if all(_same(a, b) for a, b in zip(inter, shape)):
+    if all(same_dim(a, b) for a, b in zip(inter, shape)):
         return x
     # Expand broadcasts: where x already has the target size, 1 suffices (no runtime dim)
-    target = [1 if _same(a, b) else b for a, b in zip(inter, shape)]
+    target = [1 if same_dim(a, b) else b for a, b in zip(inter, shape)]
     return ctx.op("Expand", x, ctx.shape(target))
-
-
-def _same(a, b):
-    try:
-        return bool(a == b)
-    except Exception:
-        return False
 
 
 @register(PIPELINE, "squeeze")
@@ -161,7 +155,7 @@ def iota(ctx, *dyn, dtype, shape, dimension, **_):
         return r
     others = [i for i in range(rank) if i != dimension]
     r = ctx.op("Unsqueeze", r, _axes(ctx, others))
-    if all(_same(shape[i], 1) for i in others):
+    if all(same_dim(shape[i], 1) for i in others):
         return r
     return ctx.op("Expand", r, ctx.shape([1 if i == dimension else d for i, d in enumerate(shape)]))
 
