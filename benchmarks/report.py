@@ -170,9 +170,11 @@ def render_markdown(doc: dict) -> str:
         "",
         f"Rounds: {doc['rounds']} (each a fresh subprocess per model × pipeline); cells are "
         f"median [min–max]. Latency: median of {doc['latency_runs']} runs after 3 warm-up runs, "
-        "ORT with 1 intra-op thread, JAX with single-threaded XLA CPU flags. Peak RSS: "
+        "ORT with 1 intra-op thread; every measurement process is pinned to one CPU "
+        "(so JAX's XLA thread pool gets the same single core). Peak RSS: "
         "kernel peak counter reset (`/proc/self/clear_refs` 5 → `VmHWM`) before each "
-        "warm conversion, minus the RSS just before it. Suite wall time "
+        "warm conversion, minus the RSS just before it. File writes start after "
+        "`os.sync()` with the previous output deleted (outside the timing). Suite wall time "
         f"{doc.get('suite_seconds', 0):.0f} s.",
         "",
         "## Budgets (onnx_ir pipeline)",

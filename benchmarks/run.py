@@ -27,8 +27,7 @@ PIPELINES = ("onnx_ir", "legacy")
 
 #: environment of every measurement subprocess (why: see benchmarks/measure.py)
 SUBPROCESS_ENV = {
-    "MALLOC_MMAP_THRESHOLD_": "131072",
-    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false",
     "OMP_NUM_THREADS": "1",
     "JAX_PLATFORMS": "cpu",
 }

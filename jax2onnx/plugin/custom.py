@@ -361,6 +361,9 @@ def declare(
 
     for module, attribute in targets:
         patches.register_patch(module, attribute, comp.make_replacement, component=name)
+        for reexporter in patches.REEXPORTS.get(module, ()):
+            patches.register_patch(reexporter, attribute, comp.make_replacement, component=name,
+                                   only_if=_resolve(module, attribute))
     index.add_family(family, (name,))
     _COMPONENTS[name] = comp
     return comp

@@ -31,6 +31,14 @@ DECLARATIONS: dict[str, tuple[str, ...]] = {
     "equinox": ("jax2onnx.plugin.components.eqx",),
 }
 
+#: modules that re-export another module's functions under the same names; a
+#: component targeting ``jax.nn.gelu`` is also patched at ``flax.nnx.gelu`` (the
+#: re-export binds the function object at import, so patching ``jax.nn`` alone
+#: would miss ``nnx.gelu(x)``), but only while it is the very same object
+REEXPORTS: dict[str, tuple[str, ...]] = {
+    "jax.nn": ("flax.nnx", "flax.linen"),
+}
+
 _MISSING = object()
 
 
@@ -40,6 +48,7 @@ class Patch:
     attribute: str  # "concatenate" or "Linear.__call__"
     make: Callable[[Callable], Callable]
     component: str = ""
+    only_if: object = None  # patch only while the target is this object (re-exports)
 
     def apply(self) -> Callable[[], None]:
         """Install the replacement; returns the undo function (restores exactly)."""
@@ -49,7 +58,11 @@ class Patch:
             owner = getattr(owner, p)
         # a class attribute may be inherited: remember whether it was the owner's own
         own = owner.__dict__.get(leaf, _MISSING) if isinstance(owner, type) else _MISSING
-        original = own if own is not _MISSING else getattr(owner, leaf)
+        original = own if own is not _MISSING else getattr(owner, leaf, _MISSING)
+        if self.only_if is not None and original is not self.only_if:
+            return lambda: None  # a re-export that now names something else: leave it
+        if original is _MISSING:
+            raise AttributeError(f"cannot patch {self.module}.{self.attribute}: no such attribute")
         setattr(owner, leaf, self.make(original))
 
         def undo():
@@ -64,8 +77,9 @@ class Patch:
 PATCHES: list[Patch] = []
 
 
-def register_patch(module: str, attribute: str, make: Callable, component: str = "") -> Patch:
-    patch = Patch(module, attribute, make, component)
+def register_patch(module: str, attribute: str, make: Callable, component: str = "",
+                   only_if: object = None) -> Patch:
+    patch = Patch(module, attribute, make, component, only_if)
     PATCHES.append(patch)
     return patch
 

@@ -1,4 +1,4 @@
-"""dot_general (legacy pipeline): MatMul where ONNX MatMul is exact, Einsum otherwise.
+"""dot_general (legacy pipeline): MatMul/Gemm where :mod:`..plugin.dot_layout` finds one, Einsum otherwise.
 
 Operands are cast to the output dtype (``preferred_element_type``); dtypes with no ORT
 MatMul/Einsum kernel are multiplied in a wider type and cast back (integers wrap like
@@ -7,10 +7,9 @@ JAX).
 
 from __future__ import annotations
 
-import string
-
 import numpy as np
 
+from ..plugin.dot_layout import einsum_equation, is_matmul, tensordot_plan
 from ..plugin.dtypes import onnx_elem_type
 from ..plugin.registry import register
 
@@ -21,37 +20,6 @@ _WIDER = {
     "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
     "uint32": np.int64, "uint64": np.int64, "bfloat16": np.float32,
 }
-
-
-def _equation(lhs_rank, rhs_rank, lc, rc, lb, rb) -> str:
-    pool = list(string.ascii_lowercase + string.ascii_uppercase)
-    if lhs_rank + rhs_rank > len(pool):
-        raise NotImplementedError(f"dot_general with {lhs_rank + rhs_rank} axes exceeds Einsum's letters")
-    lhs = pool[:lhs_rank]
-    rest = iter(pool[lhs_rank:])
-    rhs = []
-    for i in range(rhs_rank):
-        if i in rc:
-            rhs.append(lhs[lc[list(rc).index(i)]])
-        elif i in rb:
-            rhs.append(lhs[lb[list(rb).index(i)]])
-        else:
-            rhs.append(next(rest))
-    out = [lhs[i] for i in lb] + [c for i, c in enumerate(lhs) if i not in lc and i not in lb]
-    out += [c for i, c in enumerate(rhs) if i not in rc and i not in rb]
-    return "".join(lhs) + "," + "".join(rhs) + "->" + "".join(out)
-
-
-def _matmul_ok(lr, rr, lc, rc, lb, rb) -> bool:
-    """Whether ONNX MatMul's broadcasting semantics equal this dot_general."""
-    nb = len(lb)
-    if list(lb) != list(range(nb)) or list(rb) != list(range(nb)):
-        return False
-    if list(lc) != [lr - 1] or list(rc) != [nb]:
-        return False
-    if nb == 0:
-        return rr in (1, 2)  # (..., k) @ (k[, n])
-    return lr == rr == nb + 2  # stacked matrices with identical leading batch dims
 
 
 @register(PIPELINE, "dot_general")
@@ -69,9 +37,27 @@ def dot_general(ctx, eqn):
         rhs = ctx.node1("Cast", [rhs], to=onnx_elem_type(work))
     lr, rr = len(la.shape), len(ra.shape)
     target = out if work == out_dtype else ctx.fresh("dot")
-    if _matmul_ok(lr, rr, list(lc), list(rc), list(lb), list(rb)):
+    plan = tensordot_plan(la.shape, ra.shape, lc, rc, lb, rb, work.name)
+    if is_matmul(lr, rr, lc, rc, lb, rb):
         ctx.node("MatMul", [lhs, rhs], [target])
+    elif plan is not None:
+        _tensordot(ctx, lhs, rhs, plan, target)
     else:
-        ctx.node("Einsum", [lhs, rhs], [target], equation=_equation(lr, rr, list(lc), list(rc), list(lb), list(rb)))
+        ctx.node("Einsum", [lhs, rhs], [target], equation=einsum_equation(lr, rr, lc, rc, lb, rb))
     if work != out_dtype:
         ctx.node("Cast", [target], [out], to=onnx_elem_type(out_dtype))
+
+
+def _tensordot(ctx, lhs, rhs, plan, target) -> None:
+    """MatMul or Gemm(transB) between Reshapes, written to ``target``."""
+    def reshape(x, shape, out=None):
+        if shape is None:
+            return x
+        shape_name = ctx.const(np.array(shape, np.int64))
+        return ctx.node("Reshape", [x, shape_name], [out])[0] if out else ctx.node1("Reshape", [x, shape_name])
+
+    lhs, rhs = reshape(lhs, plan.lhs_target), reshape(rhs, plan.rhs_target)
+    product = target if plan.out_target is None else ctx.fresh("dot")
+    attrs = {"transB": 1} if plan.op == "Gemm" else {}
+    ctx.node(plan.op, [lhs, rhs], [product], **attrs)
+    reshape(product, plan.out_target, target)

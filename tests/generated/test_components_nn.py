@@ -100,6 +100,14 @@ def test_nn_gelu_exact__static():
     run_case(FAMILY, 'nn_gelu_exact', 'static')
 
 
+def test_nn_gelu_exact_double__dynamic():
+    run_case(FAMILY, 'nn_gelu_exact_double', 'dynamic')
+
+
+def test_nn_gelu_exact_double__f64():
+    run_case(FAMILY, 'nn_gelu_exact_double', 'f64')
+
+
 def test_nn_gelu_exact_vmap__dynamic():
     run_case(FAMILY, 'nn_gelu_exact_vmap', 'dynamic')
 

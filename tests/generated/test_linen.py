@@ -138,6 +138,14 @@ def test_max_pool__static():
     run_case(FAMILY, 'max_pool', 'static')
 
 
+def test_gelu_one_op__dynamic():
+    run_case(FAMILY, 'gelu_one_op', 'dynamic')
+
+
+def test_gelu_one_op__static():
+    run_case(FAMILY, 'gelu_one_op', 'static')
+
+
 @pytest.mark.ir_smoke
 def test_bridge_dense__dynamic():
     run_case(FAMILY, 'bridge_dense', 'dynamic')

@@ -658,6 +658,30 @@ def test_act_identity__f64():
     run_case(FAMILY, 'act_identity', 'f64')
 
 
+def test_act_gelu_one_op__dynamic():
+    run_case(FAMILY, 'act_gelu_one_op', 'dynamic')
+
+
+def test_act_gelu_one_op__static():
+    run_case(FAMILY, 'act_gelu_one_op', 'static')
+
+
+def test_act_relu_one_op__dynamic():
+    run_case(FAMILY, 'act_relu_one_op', 'dynamic')
+
+
+def test_act_relu_one_op__static():
+    run_case(FAMILY, 'act_relu_one_op', 'static')
+
+
+def test_act_softmax_one_op__dynamic():
+    run_case(FAMILY, 'act_softmax_one_op', 'dynamic')
+
+
+def test_act_softmax_one_op__static():
+    run_case(FAMILY, 'act_softmax_one_op', 'static')
+
+
 def test_act_one_hot__dynamic():
     run_case(FAMILY, 'act_one_hot', 'dynamic')
 

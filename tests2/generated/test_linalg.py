@@ -51,6 +51,10 @@ def test_dot_transposed_rhs__static():
     run_case(FAMILY, 'dot_transposed_rhs', 'static')
 
 
+def test_dot_transposed_rhs__f64():
+    run_case(FAMILY, 'dot_transposed_rhs', 'f64')
+
+
 def test_dot_vector__static():
     run_case(FAMILY, 'dot_vector', 'static')
 
@@ -97,6 +101,86 @@ def test_dot_two_contracting__static():
 
 def test_dot_two_contracting__f64():
     run_case(FAMILY, 'dot_two_contracting', 'f64')
+
+
+def test_dot_projection_to_heads__dynamic():
+    run_case(FAMILY, 'dot_projection_to_heads', 'dynamic')
+
+
+def test_dot_projection_to_heads__static():
+    run_case(FAMILY, 'dot_projection_to_heads', 'static')
+
+
+def test_dot_projection_to_heads__f64():
+    run_case(FAMILY, 'dot_projection_to_heads', 'f64')
+
+
+def test_dot_heads_to_projection__dynamic():
+    run_case(FAMILY, 'dot_heads_to_projection', 'dynamic')
+
+
+def test_dot_heads_to_projection__static():
+    run_case(FAMILY, 'dot_heads_to_projection', 'static')
+
+
+def test_dot_heads_to_projection__f64():
+    run_case(FAMILY, 'dot_heads_to_projection', 'f64')
+
+
+def test_dot_tied_lm_head__dynamic():
+    run_case(FAMILY, 'dot_tied_lm_head', 'dynamic')
+
+
+def test_dot_tied_lm_head__static():
+    run_case(FAMILY, 'dot_tied_lm_head', 'static')
+
+
+def test_dot_tied_lm_head__f64():
+    run_case(FAMILY, 'dot_tied_lm_head', 'f64')
+
+
+def test_dot_transposed_rank3_rhs__dynamic():
+    run_case(FAMILY, 'dot_transposed_rank3_rhs', 'dynamic')
+
+
+def test_dot_transposed_rank3_rhs__static():
+    run_case(FAMILY, 'dot_transposed_rank3_rhs', 'static')
+
+
+def test_dot_fully_contracted_lhs__static():
+    run_case(FAMILY, 'dot_fully_contracted_lhs', 'static')
+
+
+def test_dot_vector_times_tensor__dynamic():
+    run_case(FAMILY, 'dot_vector_times_tensor', 'dynamic')
+
+
+def test_dot_vector_times_tensor__static():
+    run_case(FAMILY, 'dot_vector_times_tensor', 'static')
+
+
+def test_dot_contract_to_vector__dynamic():
+    run_case(FAMILY, 'dot_contract_to_vector', 'dynamic')
+
+
+def test_dot_contract_to_vector__static():
+    run_case(FAMILY, 'dot_contract_to_vector', 'static')
+
+
+def test_dot_two_symbolic_free_dims__dynamic():
+    run_case(FAMILY, 'dot_two_symbolic_free_dims', 'dynamic')
+
+
+def test_dot_two_symbolic_free_dims__static():
+    run_case(FAMILY, 'dot_two_symbolic_free_dims', 'static')
+
+
+def test_dot_transposed_rhs_int32__dynamic():
+    run_case(FAMILY, 'dot_transposed_rhs_int32', 'dynamic')
+
+
+def test_dot_transposed_rhs_int32__static():
+    run_case(FAMILY, 'dot_transposed_rhs_int32', 'static')
 
 
 def test_dot_outer__dynamic():

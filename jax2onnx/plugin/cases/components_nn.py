@@ -22,7 +22,7 @@ _ACTIVATIONS = {
     "relu": (lambda x: jax.nn.relu(x), ("Relu",), True),
     "relu6": (lambda x: jax.nn.relu6(4 * x), ("Clip",), True),
     "gelu_tanh": (lambda x: jax.nn.gelu(x, approximate=True), ("Gelu",), True),
-    "gelu_exact": (lambda x: jax.nn.gelu(x, approximate=False), ("Gelu",), False),
+    "gelu_exact": (lambda x: jax.nn.gelu(x, approximate=False), ("Gelu",), "decomposed"),
     "silu": (lambda x: jax.nn.silu(x), ("Sigmoid", "Mul"), True),
     "swish": (lambda x: jax.nn.swish(x), ("Sigmoid", "Mul"), False),
     "sigmoid": (lambda x: jax.nn.sigmoid(x), ("Sigmoid",), True),

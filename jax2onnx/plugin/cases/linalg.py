@@ -31,7 +31,8 @@ testcase(F, "matmul_rank3_lhs", "lax.dot_general", fn=_dg((((2,), (0,)), ((), ()
 testcase(F, "batched_matmul", "lax.dot_general", fn=_dg(BMM), inputs=[("B", 5, 4), ("B", 4, 3)],
          expect_ops=("MatMul",), f64=True)
 testcase(F, "dot_transposed_rhs", "lax.dot_general",
-         fn=lambda x, w: lax.dot_general(x, w, (((1,), (1,)), ((), ()))), inputs=[("B", 4), (3, 4)])
+         fn=lambda x, w: lax.dot_general(x, w, (((1,), (1,)), ((), ()))), inputs=[("B", 4), (3, 4)],
+         f64=True, expect_ops=("Gemm",), forbid_ops=("Einsum", "Transpose"))
 testcase(F, "dot_vector", "lax.dot_general", fn=jnp.dot, inputs=[(4,), (4,)])
 testcase(F, "dot_matrix_vector", "lax.dot_general", fn=jnp.dot, inputs=[("B", 4), (4,)], f64=True,
          expect_ops=("MatMul",))
@@ -39,7 +40,28 @@ testcase(F, "dot_vector_matrix", "lax.dot_general", fn=jnp.dot, inputs=[(4,), (4
 testcase(F, "dot_batch_not_leading", "lax.dot_general", fn=_dg((((2,), (0,)), ((1,), (2,)))),
          inputs=[(4, "B", 5), (5, 6, "B")], f64=True, expect_ops=("Einsum",))
 testcase(F, "dot_two_contracting", "lax.dot_general", fn=_dg((((1, 2), (0, 1)), ((), ()))),
-         inputs=[("B", 3, 4), (3, 4, 5)], f64=True)
+         inputs=[("B", 3, 4), (3, 4, 5)], f64=True, expect_ops=("MatMul",), forbid_ops=("Einsum",))
+# tensordot layouts (plugin/dot_layout.py): one MatMul or Gemm(transB) between Reshapes
+NO_EINSUM = ("Einsum", "Transpose")
+testcase(F, "dot_projection_to_heads", "lax.dot_general", fn=_dg((((2,), (0,)), ((), ()))),  # bsd,dhk->bshk
+         inputs=[("B", 5, 8), (8, 2, 4)], f64=True, expect_ops=("MatMul",), forbid_ops=NO_EINSUM)
+testcase(F, "dot_heads_to_projection", "lax.dot_general", fn=_dg((((2, 3), (0, 1)), ((), ()))),  # bshk,hkd->bsd
+         inputs=[("B", 5, 2, 4), (2, 4, 8)], f64=True, expect_ops=("MatMul",), forbid_ops=NO_EINSUM)
+testcase(F, "dot_tied_lm_head", "lax.dot_general", fn=_dg((((2,), (1,)), ((), ()))),  # bsd,vd->bsv
+         inputs=[("B", 5, 8), (11, 8)], f64=True, expect_ops=("Gemm",), forbid_ops=NO_EINSUM)
+testcase(F, "dot_transposed_rank3_rhs", "lax.dot_general", fn=_dg((((2,), (2,)), ((), ()))),  # bsd,hkd->bshk
+         inputs=[("B", 5, 8), (3, 2, 8)], expect_ops=("Gemm",), forbid_ops=NO_EINSUM)
+testcase(F, "dot_fully_contracted_lhs", "lax.dot_general", fn=_dg((((0, 1), (1, 2)), ((), ()))),
+         inputs=[(3, 4), (5, 3, 4)], expect_ops=("Gemm",), forbid_ops=NO_EINSUM)
+testcase(F, "dot_vector_times_tensor", "lax.dot_general", fn=_dg((((0,), (0,)), ((), ()))),
+         inputs=[(4,), (4, 2, "B")])  # symbolic rhs dims: Einsum
+testcase(F, "dot_contract_to_vector", "lax.dot_general", fn=_dg((((1, 2), (0, 1)), ((), ()))),
+         inputs=[("B", 3, 4), (3, 4)], expect_ops=("MatMul",), forbid_ops=NO_EINSUM)
+testcase(F, "dot_two_symbolic_free_dims", "lax.dot_general", fn=_dg((((2,), (1,)), ((), ()))),
+         inputs=[("B", "T", 8), (6, 8)])  # symbolic: Einsum (a Gemm reshape would need both dims)
+testcase(F, "dot_transposed_rhs_int32", "lax.dot_general", fn=_dg((((1,), (1,)), ((), ()))),
+         inputs=[("B", 4), (3, 4)], input_dtypes=[np.int32, np.int32], input_gen=_ints(-20, 20),
+         expect_ops=("Einsum",))  # no integer Gemm kernel in ORT
 testcase(F, "dot_outer", "lax.dot_general", fn=_dg((((), ()), ((), ()))), inputs=[("B", 3), (4,)])
 testcase(F, "einsum_attention_scores", "lax.dot_general",
          fn=_dg((((3,), (3,)), ((0, 2), (0, 2)))), inputs=[("B", 5, 2, 4), ("B", 6, 2, 4)], f64=True)

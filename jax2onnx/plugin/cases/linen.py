@@ -133,6 +133,16 @@ testcase(F, "avg_pool", "linen.avg_pool", fn=_pool("avg_pool", window_shape=(2, 
 testcase(F, "max_pool", "linen.max_pool", fn=_pool("max_pool", window_shape=(3, 3), padding="SAME"),
          inputs=[("B", 5, 5, 2)])
 
+def _linen():
+    from flax import linen as nn
+
+    return nn
+
+
+testcase(F, "gelu_one_op", "linen.gelu", fn=lambda x: _linen().gelu(x), inputs=[("B", 6)],
+         expect_ops=("Gelu",), forbid_ops=("Tanh",))  # the jax.nn component, via the re-export
+
+
 # --- through nnx.bridge.ToNNX ----------------------------------------------------------
 _case("bridge_dense", "nnx.bridge.ToNNX", bridged(lambda nn: nn.Dense(6), ("B", 10)), [("B", 10)],
       expect_ops=("Gemm",), markers=("ir_smoke",))

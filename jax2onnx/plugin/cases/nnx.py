@@ -245,6 +245,10 @@ for _name, _kw in _ACTIVATIONS.items():
     _fn_name = "gelu" if _name == "gelu_exact" else _name
     testcase(F, f"act_{_name}", f"nnx.{_fn_name}", fn=_act(_fn_name, **_kw), inputs=[("B", 6)],
              f64=True, rtol=1e-5, atol=1e-5)
+# the re-exports are the jax.nn components (plugin/patches.REEXPORTS): one op each
+for _name, _op, _gone in (("gelu", "Gelu", "Tanh"), ("relu", "Relu", "Max"), ("softmax", "Softmax", "ReduceMax")):
+    testcase(F, f"act_{_name}_one_op", f"nnx.{_name}", fn=_act(_name), inputs=[("B", 6)],
+             expect_ops=(_op,), forbid_ops=(_gone,))
 testcase(F, "act_one_hot", "nnx.one_hot", fn=_act("one_hot", num_classes=5), inputs=[("B", 3)],
          input_dtypes=[np.int32], input_gen=lambda rng, s, d: [rng.integers(0, 5, s[0]).astype(d[0])])
 _case("act_prelu", "nnx.PReLU", lambda nnx, r: nnx.PReLU(), [("B", 6)])

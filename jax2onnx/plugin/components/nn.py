@@ -49,7 +49,11 @@ _unary("silu", ("Sigmoid", "Mul"), targets=[(NN, "silu"), (NN, "swish")])
 
 
 def _unpack_gelu(x, approximate=True):
-    return None if not isinstance(approximate, bool) else ((x,), {"approximate": approximate})
+    if not isinstance(approximate, bool):
+        return None
+    if not approximate and np.dtype(getattr(x, "dtype", np.float32)) == np.float64:
+        return None  # ORT has no double Erf/Gelu(none) kernel; jax's erf path lowers exactly
+    return (x,), {"approximate": approximate}
 
 
 def _gelu_jvp(primals, tangents, *, approximate):
