@@ -157,12 +157,13 @@ def _raw_write_seconds(model, directory: str) -> float:
     if not isinstance(model, nnx.Module):
         return 0.0
     leaves = jax.tree_util.tree_leaves(nnx.state(model, nnx.Param, nnx.BatchStat))
+    buffers = [np.ascontiguousarray(np.asarray(x)).reshape(-1).view(np.uint8) for x in leaves]
     path = os.path.join(directory, "raw.bin")
     settle_disk(path)
     t = time.perf_counter()
     with open(path, "wb") as f:
-        for x in leaves:
-            f.write(memoryview(np.ascontiguousarray(np.asarray(x)).reshape(-1).view(np.uint8)))
+        for b in buffers:
+            f.write(memoryview(b))
     seconds = time.perf_counter() - t
     os.remove(path)
     return seconds

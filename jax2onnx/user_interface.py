@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import os
 import shutil
@@ -52,7 +54,22 @@ def lower_program(program, pipeline: str, opset: int):
         from .converter2 import build_model
     else:
         from .converter import build_model
-    return build_model(program, opset)
+    with _cycle_collection_paused():
+        return build_model(program, opset)
+
+
+@contextlib.contextmanager
+def _cycle_collection_paused():
+    """Lowering allocates many small objects; each automatic cycle collection they
+    trigger would rescan JAX's whole heap (measured: ~10% of a small conversion).
+    Nothing is lost: collection resumes, and catches up, right after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def to_onnx(

@@ -34,6 +34,39 @@ def ir_type(dtype) -> ir.TensorType:
     return ir.TensorType(ir_dtype(dtype))
 
 
+_SCALAR_ATTR = ((bool, ir.AttributeType.INT), (int, ir.AttributeType.INT), (np.integer, ir.AttributeType.INT),
+                (float, ir.AttributeType.FLOAT), (np.floating, ir.AttributeType.FLOAT),
+                (str, ir.AttributeType.STRING))
+
+
+def _scalar_attr_type(v):
+    for cls, t in _SCALAR_ATTR:
+        if isinstance(v, cls):
+            return t
+    return None
+
+
+def _attr(name: str, value) -> ir.Attr:
+    """An explicitly typed attribute (onnx_ir's own type inference probes runtime
+    Protocols before it looks at lists, which dominated small conversions' time)."""
+    t = _scalar_attr_type(value)
+    if t is ir.AttributeType.INT:
+        return ir.Attr(name, t, int(value))
+    if t is ir.AttributeType.FLOAT:
+        return ir.Attr(name, t, float(value))
+    if t is not None:
+        return ir.Attr(name, t, value)
+    if isinstance(value, (list, tuple)) and value:
+        types = {_scalar_attr_type(v) for v in value}
+        if types <= {ir.AttributeType.INT}:
+            return ir.Attr(name, ir.AttributeType.INTS, [int(v) for v in value])
+        if types <= {ir.AttributeType.INT, ir.AttributeType.FLOAT}:
+            return ir.Attr(name, ir.AttributeType.FLOATS, [float(v) for v in value])
+        if types == {ir.AttributeType.STRING}:
+            return ir.Attr(name, ir.AttributeType.STRINGS, list(value))
+    return ir.convenience.convert_attribute(name, value)  # graphs, tensors, types
+
+
 class IrContext:
     """Builds one graph (the main graph or a subgraph) on an ``onnx_ir`` tape."""
 
@@ -71,7 +104,7 @@ class IrContext:
     # ---- building ---------------------------------------------------------------------
     def op(self, op_type: str, *inputs, num_outputs: int | None = None, domain: str = "", **attrs):
         """Emit one node; returns its output value (a tuple with ``num_outputs``)."""
-        attrs = {k: v for k, v in attrs.items() if v is not None}
+        attrs = {k: _attr(k, v) for k, v in attrs.items() if v is not None}
         base = f"{self.scope}{op_type}"
         name = self.fresh(base)
         kwargs = dict(domain=domain, name=name, metadata_props=dict(self.metadata) or None)
