@@ -149,7 +149,7 @@ def _file_bytes(path: str) -> int:
 
 
 def _raw_write_seconds(model, directory: str) -> float:
-    """Disk reference: a bare write of the model's weight buffers to a new file there."""
+    """Disk reference: a bare write of the model's weight buffers to a new file there (best of 2)."""
     import jax
     import numpy as np
     from flax import nnx
@@ -159,14 +159,16 @@ def _raw_write_seconds(model, directory: str) -> float:
     leaves = jax.tree_util.tree_leaves(nnx.state(model, nnx.Param, nnx.BatchStat))
     buffers = [np.ascontiguousarray(np.asarray(x)).reshape(-1).view(np.uint8) for x in leaves]
     path = os.path.join(directory, "raw.bin")
-    settle_disk(path)
-    t = time.perf_counter()
-    with open(path, "wb") as f:
-        for b in buffers:
-            f.write(memoryview(b))
-    seconds = time.perf_counter() - t
+    best = float("inf")
+    for _ in range(2):  # best of two: the first write in a process often pays extra page faults
+        settle_disk(path)
+        t = time.perf_counter()
+        with open(path, "wb") as f:
+            for b in buffers:
+                f.write(memoryview(b))
+        best = min(best, time.perf_counter() - t)
     os.remove(path)
-    return seconds
+    return best
 
 
 def measure(model_name: str, pipeline: str, latency_runs: int, batches=(1, 3)) -> dict:

@@ -1,4 +1,6 @@
-"""The onnx_ir pipeline's only contact with protobuf: serialization at the very end.
+"""The onnx_ir pipeline's only contact with protobuf: serialization at the very end,
+and ONNX's per-node type inference (:func:`infer_node_output_types`), whose API
+takes protobuf messages.
 
 :func:`write_model` writes an ``ir.Model`` without copying its weights:
 
@@ -25,7 +27,8 @@ from typing import BinaryIO
 import numpy as np
 import onnx_ir as ir
 
-__all__ = ["to_proto", "save", "write_model", "initializer_bytes", "STREAM_THRESHOLD_BYTES"]
+__all__ = ["to_proto", "save", "write_model", "initializer_bytes", "infer_node_output_types",
+           "STREAM_THRESHOLD_BYTES"]
 
 #: initializers at least this big are streamed / put into external data
 STREAM_THRESHOLD_BYTES = 1024
@@ -141,3 +144,28 @@ def write_model(model: ir.Model, f: BinaryIO, data_file: BinaryIO | None = None,
         init = _TAG_INITIALIZER + _varint(tensor_len)
         f.write(_TAG_GRAPH + _varint(len(init) + tensor_len) + init + header + _TAG_RAW_DATA + _varint(n))
         f.write(view)
+
+
+def infer_node_output_types(node: ir.Node, opsets: dict[str, int], data: dict[str, ir.TensorProtocol]):
+    """``{output name: (ir type, ir shape)}`` from ONNX's inference of one standard-domain node.
+
+    Input types come from ``node.inputs``; ``data`` holds the values of small
+    constant inputs (Reshape targets, axes) so data-dependent shapes come out exact.
+    """
+    import onnx
+
+    types = {}
+    for v in node.inputs:
+        if v is not None:
+            proto = onnx.TypeProto()
+            ir.serde.serialize_type_into(proto, v.type)
+            if v.shape is not None:
+                ir.serde.serialize_shape_into(proto, v.shape)
+            types[v.name] = proto
+    schema = onnx.defs.get_schema(node.op_type, opsets.get("", 1), "")
+    out = onnx.shape_inference.infer_node_outputs(
+        schema, ir.serde.serialize_node(node), types,
+        {name: ir.serde.serialize_tensor(t) for name, t in data.items()},
+        opset_imports=[onnx.helper.make_opsetid(d, v) for d, v in opsets.items()])
+    return {name: (ir.serde.deserialize_type_proto_for_type(p), ir.serde.deserialize_type_proto_for_shape(p))
+            for name, p in out.items()}

@@ -41,46 +41,29 @@ def _graphs(model: ir.Model):
                     yield from attr.value
 
 
-def _type_proto(value: ir.Value):
-    import onnx
-
-    proto = onnx.TypeProto()
-    ir.serde.serialize_type_into(proto, value.type)
-    if value.shape is not None:
-        ir.serde.serialize_shape_into(proto, value.shape)
-    return proto
-
-
 def _infer_node(node: ir.Node, opsets: dict[str, int]) -> bool:
     """Type ``node``'s untyped outputs from its inputs; False when that was not possible."""
-    import onnx
+    from .serialize import infer_node_output_types
 
     if node.domain not in ("", "ai.onnx") or any(v is not None and _untyped(v) for v in node.inputs):
         return False
+    data = {}
+    for v in node.inputs:
+        const = None if v is None else ir.convenience.get_const_tensor(v)
+        if const is not None and const.size <= _DATA_MAX_ELEMENTS:
+            data[v.name] = const
     try:
-        schema = onnx.defs.get_schema(node.op_type, opsets.get("", 1), "")
-        types, data = {}, {}
-        for v in node.inputs:
-            if v is None:
-                continue
-            types[v.name] = _type_proto(v)
-            const = ir.convenience.get_const_tensor(v)
-            if const is not None and const.size <= _DATA_MAX_ELEMENTS:
-                data[v.name] = ir.serde.serialize_tensor(const)
-        out = onnx.shape_inference.infer_node_outputs(
-            schema, ir.serde.serialize_node(node), types, data,
-            opset_imports=[onnx.helper.make_opsetid(d, v) for d, v in opsets.items()])
+        inferred = infer_node_output_types(node, opsets, data)
     except Exception as e:  # inference is best effort: types are advisory, never fatal
         log.debug("per-node inference of %s failed: %s", node.op_type, e)
         return False
     for o in node.outputs:
-        proto = out.get(o.name)
-        if proto is None or not _untyped(o):
-            continue
-        if o.type is None:
-            o.type = ir.serde.deserialize_type_proto_for_type(proto)
-        if o.shape is None:
-            o.shape = ir.serde.deserialize_type_proto_for_shape(proto)
+        if o.name in inferred:
+            dtype, shape = inferred[o.name]
+            if o.type is None:
+                o.type = dtype
+            if o.shape is None:
+                o.shape = shape
     return not any(_untyped(o) for o in node.outputs)
 
 
