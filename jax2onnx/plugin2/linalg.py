@@ -12,15 +12,13 @@ import numpy as np
 import onnx_ir as ir
 
 from ..plugin.dot_layout import einsum_equation, is_matmul, tensordot_plan
+from ..plugin.dtypes import ORT_KERNEL_DTYPE
 from ..plugin.registry import register
 
 PIPELINE = "onnx_ir"
 
 #: dtype name -> the dtype the product is computed in
-_COMPUTE = {
-    "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
-    "uint32": np.int64, "uint64": np.int64, "bfloat16": np.float32,
-}
+_COMPUTE = ORT_KERNEL_DTYPE["MatMul"]
 
 
 @register(PIPELINE, "dot_general")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import onnx_ir as ir
 
+from ..plugin.dtypes import ORT_KERNEL_DTYPE
 from ..plugin.registry import register
 
 PIPELINE = "onnx_ir"
@@ -19,10 +20,7 @@ REDUCE_OPS = {"reduce_sum": "ReduceSum", "reduce_max": "ReduceMax", "reduce_min"
               "reduce_prod": "ReduceProd"}
 
 #: dtype -> dtype an ORT kernel exists for (applied before, undone after, the op)
-_WIDEN = {
-    "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
-    "uint32": np.int64, "uint64": np.int64, "float16": np.float32, "bfloat16": np.float32,
-}
+_WIDEN = ORT_KERNEL_DTYPE["Reduce"]
 
 
 def _i64(values) -> np.ndarray:

@@ -16,15 +16,13 @@ from __future__ import annotations
 import numpy as np
 import onnx_ir as ir
 
+from ..plugin.dtypes import ORT_KERNEL_DTYPE
 from ..plugin.registry import register
 
 PIPELINE = "onnx_ir"
 
 #: key dtypes ORT's TopK lacks -> an order-preserving dtype it has
-_KEY_DTYPE = {
-    "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
-    "uint32": np.int64, "float16": np.float32, "bfloat16": np.float32,
-}
+_KEY_DTYPE = ORT_KERNEL_DTYPE["TopK"]
 
 
 def _i64(v):

@@ -10,16 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..plugin.dot_layout import einsum_equation, is_matmul, tensordot_plan
-from ..plugin.dtypes import onnx_elem_type
+from ..plugin.dtypes import ORT_KERNEL_DTYPE, onnx_elem_type
 from ..plugin.registry import register
 
 PIPELINE = "legacy"
 
 #: dtype name -> dtype the product is computed in (ORT kernel coverage)
-_WIDER = {
-    "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
-    "uint32": np.int64, "uint64": np.int64, "bfloat16": np.float32,
-}
+_WIDER = ORT_KERNEL_DTYPE["MatMul"]
 
 
 @register(PIPELINE, "dot_general")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..plugin.dtypes import onnx_elem_type
+from ..plugin.dtypes import ORT_KERNEL_DTYPE, onnx_elem_type
 from ..plugin.registry import register
 
 PIPELINE = "legacy"
@@ -18,10 +18,7 @@ REDUCE_OPS = {"reduce_sum": "ReduceSum", "reduce_max": "ReduceMax", "reduce_min"
               "reduce_prod": "ReduceProd"}
 
 #: dtype name -> dtype an ORT kernel exists for
-_WIDEN = {
-    "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
-    "uint32": np.int64, "uint64": np.int64, "float16": np.float32, "bfloat16": np.float32,
-}
+_WIDEN = ORT_KERNEL_DTYPE["Reduce"]
 _BFLOAT16 = 16  # onnx.TensorProto.BFLOAT16
 
 

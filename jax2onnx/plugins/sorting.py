@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..plugin.dtypes import onnx_elem_type
+from ..plugin.dtypes import ORT_KERNEL_DTYPE, onnx_elem_type
 from ..plugin.registry import register
 
 PIPELINE = "legacy"
 
 #: key dtypes without an ORT TopK kernel -> order-preserving replacement
-_TOPK_DTYPE = {
-    "bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32, "uint16": np.int32,
-    "uint32": np.int64, "float16": np.float32, "bfloat16": np.float32,
-}
+_TOPK_DTYPE = ORT_KERNEL_DTYPE["TopK"]
 
 
 def _i64(v):
