@@ -87,6 +87,8 @@ def test_testcases_are_well_formed():
                 f"{case.family}/{case.name}: skip_numeric needs a stated reason")
         for m in case.markers:
             assert m in {"ir_only", "legacy_only", "ir_smoke", "slow"}, f"{case.name}: unknown marker {m}"
+        if "ir_only" in case.markers:
+            assert case.ir_only, f"{case.family}/{case.name}: an ir_only case states its reason (ir_only=...)"
 
 
 @pytest.mark.parametrize("tree,script", [("tests", "scripts/generate_tests.py"),

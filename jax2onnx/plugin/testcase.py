@@ -16,7 +16,10 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-__all__ = ["Testcase", "testcase", "all_cases", "get_case", "families", "COMPONENTS"]
+__all__ = ["Testcase", "testcase", "all_cases", "get_case", "families", "COMPONENTS", "LEGACY_FROZEN"]
+
+#: the reason every case of a capability added after the flip gives for ``ir_only=``
+LEGACY_FROZEN = "legacy frozen after the flip"
 
 InputGen = Callable[[Any, list[tuple[int, ...]], list[Any]], list[Any]]
 
@@ -47,10 +50,18 @@ class Testcase:
     check: Callable | None = None  # extra assertion on the ModelProto
     markers: Sequence[str] = ()  # ir_only, legacy_only, ir_smoke, slow
     ir_xfail: str | None = None
+    ir_only: str | None = None  # a reason (usually LEGACY_FROZEN): run in tests2 only
     legacy_xfail: str | None = None
     skip_numeric: str | None = None  # must be a reason; policy test checks
     opset: int = 23
     family: str = ""
+
+    def __post_init__(self):
+        if self.ir_only is not None:
+            if not self.ir_only.strip():
+                raise ValueError(f"testcase {self.name}: ir_only= needs a reason")
+            if "ir_only" not in self.markers:
+                self.markers = tuple(self.markers) + ("ir_only",)
 
     def symbols(self) -> list[str]:
         out: list[str] = []

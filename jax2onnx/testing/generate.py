@@ -36,7 +36,8 @@ def _markers(case, tree: str) -> list[str]:
         if m in ("ir_only", "legacy_only", "ir_smoke", "slow"):
             marks.append(f"@pytest.mark.{m}")
     if tree == "tests" and "ir_only" in case.markers:
-        marks.append('@pytest.mark.skip(reason="ir_only: runs in tests2")')
+        reason = f"ir_only: {case.ir_only}" if case.ir_only else "ir_only: runs in tests2"
+        marks.append(f"@pytest.mark.skip(reason={reason!r})")
     if tree == "tests2" and "legacy_only" in case.markers:
         marks.append('@pytest.mark.skip(reason="legacy_only: runs in tests")')
     if tree == "tests2" and case.ir_xfail:
