@@ -1,8 +1,8 @@
 """IR clean-up passes that keep onnx_ir graphs lean.
 
-Composed from ``onnx_ir.passes.common`` (identity elimination, CSE, small
-initializer dedup, dead-node and unused-opset removal) plus a few small passes of
-our own where ``common`` has none:
+Composed from ``onnx_ir.passes.common`` (identity elimination, CSE, unused-opset
+removal) plus small passes of our own where ``common`` has none or its version
+costs more than a small conversion may spend:
 
 * no-op ``Cast`` (to the same type) and ``Reshape`` (to the same shape) removal;
 * free constant folding: shape-only ops on initializers (Reshape/Unsqueeze/Squeeze
@@ -10,8 +10,12 @@ our own where ``common`` has none:
   ``Shape`` of statically known dims;
 * Reshape/Expand targets rebuilt from a symbolic dim become constants when one
   ``-1`` (Reshape) or a ``1`` broadcast (Expand) says the same thing;
-* deduplication of *large* initializers by a sampled fingerprint, compared in full
-  only on a fingerprint match — never hashing or copying every weight.
+* deduplication of initializers grouped by dtype and shape, then by a sampled
+  fingerprint, compared in full only on a match — never hashing every weight;
+* dead-node removal without per-node schema look-ups.
+
+:func:`optimize` walks the model once and gives every pass the same node list, so
+a pass whose op types do not occur costs next to nothing.
 
 Graph outputs keep their names; nodes in If/Loop bodies are only bypassed when
 the replacement lives in the same graph. ``JAX2ONNX_OPTIMIZE=0`` turns all of it
@@ -79,6 +83,44 @@ def _all_nodes(model: ir.Model):
         yield from ir.traversal.RecursiveGraphIterator(fn)
 
 
+class Sweep:
+    """Every node of a model (subgraphs and functions included), listed once.
+
+    :func:`optimize` walks the model one time and hands the list to each pass, so a
+    pass whose op types do not occur costs one set intersection. Passes only remove
+    or rewire nodes, never add them, so the list stays complete; removed nodes are
+    skipped (their ``graph`` is ``None``).
+    """
+
+    def __init__(self, model: ir.Model):
+        self.nodes = list(_all_nodes(model))
+        self.op_types = frozenset(n.op_type for n in self.nodes if n.domain == "")
+
+    def live(self, op_types=None):
+        for node in self.nodes:
+            if node.graph is not None and node.domain == "" and (op_types is None or node.op_type in op_types):
+                yield node
+
+
+class _SweepPass(ir.passes.InPlacePass):
+    """A pass that looks only at nodes of ``op_types`` (all nodes when empty)."""
+
+    op_types: frozenset = frozenset()
+
+    def __init__(self, sweep: Sweep | None = None):
+        super().__init__()
+        self.sweep = sweep
+
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        sweep = self.sweep or Sweep(model)
+        if self.op_types and not (self.op_types & sweep.op_types):
+            return ir.passes.PassResult(model, False)
+        return ir.passes.PassResult(model, bool(self.run(model, sweep)))
+
+    def run(self, model: ir.Model, sweep: Sweep) -> bool:
+        raise NotImplementedError
+
+
 def _static_dims(shape):
     return None if shape is None else [d if isinstance(d, int) else None for d in shape.dims]
 
@@ -96,13 +138,15 @@ def _same_shape(a: ir.Shape | None, b: ir.Shape | None) -> bool:
     return True
 
 
-class RemoveNoOpPass(ir.passes.InPlacePass):
+class RemoveNoOpPass(_SweepPass):
     """Drop ``Cast`` to the input's own type and ``Reshape`` to the input's own shape."""
 
-    def call(self, model: ir.Model) -> ir.passes.PassResult:
+    op_types = frozenset({"Cast", "Reshape"})
+
+    def run(self, model: ir.Model, sweep: Sweep) -> bool:
         modified = False
-        for node in list(_all_nodes(model)):
-            if node.domain != "" or not node.inputs or node.inputs[0] is None:
+        for node in sweep.live(self.op_types):
+            if not node.inputs or node.inputs[0] is None:
                 continue
             src, out = node.inputs[0], node.outputs[0]
             if node.op_type == "Cast":
@@ -114,7 +158,7 @@ class RemoveNoOpPass(ir.passes.InPlacePass):
                 continue
             if noop and _bypass(node, src):
                 modified = True
-        return ir.passes.PassResult(model, modified)
+        return modified
 
 
 # ---------------------------------------------------------------------------- folding
@@ -203,25 +247,22 @@ def _const_input(v: ir.Value | None):
     return v.const_value
 
 
-class FoldConstantsPass(ir.passes.InPlacePass):
+class FoldConstantsPass(_SweepPass):
     """Evaluate main-graph nodes whose inputs are all initializers, when that is free."""
 
-    def call(self, model: ir.Model) -> ir.passes.PassResult:
+    op_types = frozenset({"Shape", *_VIEW_FOLDS, *_SMALL_FOLDS})
+
+    def run(self, model: ir.Model, sweep: Sweep) -> bool:
         graph = model.graph
         modified = False
-        for node in list(graph):
-            if node.domain != "" or len(node.outputs) != 1:
+        for node in sweep.live(self.op_types):
+            if node.graph is not graph or len(node.outputs) != 1:
                 continue
             out = node.outputs[0]
             if out.is_graph_output():
                 continue
             op = node.op_type
-            if op == "Shape":
-                folded = self._fold_shape(node)
-            elif op in _VIEW_FOLDS or op in _SMALL_FOLDS:
-                folded = self._fold(node, op)
-            else:
-                continue
+            folded = self._fold_shape(node) if op == "Shape" else self._fold(node, op)
             if folded is None:
                 continue
             name = out.name or "folded"
@@ -236,7 +277,7 @@ class FoldConstantsPass(ir.passes.InPlacePass):
             ir.convenience.replace_all_uses_with(out, val)
             graph.remove(node, safe=True)
             modified = True
-        return ir.passes.PassResult(model, modified)
+        return modified
 
     @staticmethod
     def _fold_shape(node):
@@ -275,7 +316,7 @@ class FoldConstantsPass(ir.passes.InPlacePass):
 
 
 # ---------------------------------------------------------------------------- targets
-class ConstantShapeTargetPass(ir.passes.InPlacePass):
+class ConstantShapeTargetPass(_SweepPass):
     """Computed Reshape/Expand targets → constants when the output shape allows it.
 
     ``Reshape(x, Concat(dim_B, [197, 384]))`` with output ``[B, 197, 384]`` becomes
@@ -283,10 +324,12 @@ class ConstantShapeTargetPass(ir.passes.InPlacePass):
     ``Expand(x, [1, 4, 8])``. The Concat/Gather chains then die.
     """
 
-    def call(self, model: ir.Model) -> ir.passes.PassResult:
+    op_types = frozenset({"Reshape", "Expand"})
+
+    def run(self, model: ir.Model, sweep: Sweep) -> bool:
         modified = False
-        for node in list(_all_nodes(model)):
-            if node.domain != "" or node.op_type not in ("Reshape", "Expand") or len(node.inputs) < 2:
+        for node in sweep.live(self.op_types):
+            if len(node.inputs) < 2:
                 continue
             x, target = node.inputs[0], node.inputs[1]
             if target is None or target.const_value is not None or target.is_initializer():
@@ -308,7 +351,7 @@ class ConstantShapeTargetPass(ir.passes.InPlacePass):
             graph.register_initializer(const)
             node.replace_input_with(1, const)
             modified = True
-        return ir.passes.PassResult(model, modified)
+        return modified
 
     @staticmethod
     def _reshape_target(node, out_shape):
@@ -379,14 +422,14 @@ def _is_dim_piece(v: ir.Value | None, depth: int = 0) -> bool:
     return False
 
 
-class FuseTransposesPass(ir.passes.InPlacePass):
+class FuseTransposesPass(_SweepPass):
     """``Transpose(Transpose(x, p1), p2)`` → ``Transpose(x, p1∘p2)``, or ``x`` when that is the identity."""
 
-    def call(self, model: ir.Model) -> ir.passes.PassResult:
+    op_types = frozenset({"Transpose"})
+
+    def run(self, model: ir.Model, sweep: Sweep) -> bool:
         modified = False
-        for node in list(_all_nodes(model)):
-            if node.op_type != "Transpose" or node.domain != "" or node.graph is None:
-                continue
+        for node in sweep.live(self.op_types):
             src = node.inputs[0]
             inner = src.producer() if src is not None else None
             if inner is None or inner.op_type != "Transpose" or inner.domain != "" or inner.graph is not node.graph:
@@ -402,7 +445,7 @@ class FuseTransposesPass(ir.passes.InPlacePass):
                 node.replace_input_with(0, x)
                 node.attributes["perm"] = ir.AttrInt64s("perm", perm)
                 modified = True
-        return ir.passes.PassResult(model, modified)
+        return modified
 
 
 # ---------------------------------------------------------------------------- dedup
@@ -425,57 +468,104 @@ def _equal(a: np.ndarray, b: np.ndarray, chunk: int = 1 << 22) -> bool:
     return True
 
 
-class DeduplicateLargeInitializersPass(ir.passes.InPlacePass):
-    """Merge identical large initializers without hashing every byte of every weight.
+class DeduplicateInitializersPass(ir.passes.InPlacePass):
+    """Merge identical initializers without hashing every byte of every weight.
 
-    Candidates must share dtype and shape; a strided sample (≤ 4 K elements) must
-    match; only then are the full buffers compared (in chunks, no copy).
+    Candidates must share dtype and shape (most weights are alone in their group and
+    cost nothing more); a strided sample (≤ 4 K elements, all of a small tensor) must
+    match; only then are the full buffers compared (in chunks, no copy). Only the
+    main graph is searched: the converter puts every initializer there.
     """
 
-    def __init__(self, min_elements: int = 1024):
+    def __init__(self, min_elements: int = 0):
         super().__init__()
         self.min_elements = min_elements
 
     def call(self, model: ir.Model) -> ir.passes.PassResult:
+        graph = model.graph
+        groups: dict[tuple, list[tuple[ir.Value, np.ndarray]]] = {}
+        for value in graph.initializers.values():
+            t = value.const_value
+            arr = _array_of(t) if t is not None else None
+            if arr is None or arr.size < self.min_elements or arr.dtype.kind in "OUS":
+                continue
+            groups.setdefault((t.dtype, tuple(arr.shape)), []).append((value, arr))
         modified = False
-        for graph in model.graphs():
-            groups: dict[tuple, list[tuple[ir.Value, np.ndarray]]] = {}
-            for value in tuple(graph.initializers.values()):
-                t = value.const_value
-                arr = _array_of(t) if t is not None else None
-                if arr is None or arr.size <= self.min_elements or arr.dtype.kind in "OUS":
-                    continue
+        for members in groups.values():
+            if len(members) < 2:  # the usual case: nothing to sample or compare
+                continue
+            kept: list[tuple[ir.Value, np.ndarray, bytes]] = []
+            for value, arr in members:
                 if value.is_graph_input() or value.is_graph_output():
                     continue
-                key = (t.dtype, tuple(arr.shape))
-                kept = groups.setdefault(key, [])
                 fp = _fingerprint(arr)
-                match = next((k for k, (kv, karr, kfp) in enumerate(kept) if kfp == fp and _equal(karr, arr)), None)
+                match = next((kv for kv, karr, kfp in kept if kfp == fp and _equal(karr, arr)), None)
                 if match is None:
                     kept.append((value, arr, fp))
                     continue
-                value.replace_all_uses_with(kept[match][0])
+                value.replace_all_uses_with(match)
                 graph.initializers.pop(value.name)
                 modified = True
         return ir.passes.PassResult(model, modified)
 
 
+class RemoveDeadNodesPass(ir.passes.InPlacePass):
+    """Dead-code elimination: nodes none of whose outputs is used or a graph output,
+    in every graph and function body, then main-graph initializers nobody reads.
+
+    ``common.RemoveUnusedNodesPass`` does the same and also trims unused optional
+    outputs, which needs an ONNX schema look-up per node (~3 ms on a 100-node model,
+    the largest single cost of a small conversion); the lowerings never emit unused
+    optional outputs, so that part is left out.
+    """
+
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        count = self._in_graph(model.graph)
+        for fn in model.functions.values():
+            count += self._in_graph(fn)
+        graph = model.graph
+        keep = frozenset(graph.inputs) | frozenset(graph.outputs)
+        for init in tuple(graph.initializers.values()):
+            if init not in keep and not init.uses():
+                del graph.initializers[init.name]
+                count += 1
+        return ir.passes.PassResult(model, bool(count))
+
+    def _in_graph(self, graph) -> int:
+        outputs = frozenset(graph.outputs)
+        count = 0
+        for node in reversed(graph):  # consumers before producers: one sweep suffices
+            if not any(o in outputs or o.uses() for o in node.outputs):
+                graph.remove(node, safe=True)
+                count += 1
+                continue
+            for attr in node.attributes.values():
+                if attr.type == ir.AttributeType.GRAPH:
+                    count += self._in_graph(attr.as_graph())
+                elif attr.type == ir.AttributeType.GRAPHS:
+                    for sub in attr.as_graphs():
+                        count += self._in_graph(sub)
+        return count
+
+
 def optimize(model: ir.Model) -> ir.Model:
-    """Run the clean-up passes in place (unless ``JAX2ONNX_OPTIMIZE=0``); return ``model``."""
+    """Run the clean-up passes in place (unless ``JAX2ONNX_OPTIMIZE=0``); return ``model``.
+
+    One walk lists the nodes for every pass; a pass whose op types do not occur is
+    skipped.
+    """
     if not flags.optimize_enabled():
         return model
-    passes = ir.passes.Sequential(
-        RemoveNoOpPass(),
-        _SafeIdentityElimination(),
-        DeduplicateLargeInitializersPass(),
-        FoldConstantsPass(),
-        FuseTransposesPass(),
-        ConstantShapeTargetPass(),
-        # after folding/targets, which add small initializers; before CSE, which keys on them
-        common.DeduplicateInitializersPass(size_limit=1024),
-        common.CommonSubexpressionEliminationPass(),
-        common.RemoveUnusedNodesPass(),
-        common.RemoveUnusedOpsetsPass(),
-    )
-    passes(model)
+    sweep = Sweep(model)
+    RemoveNoOpPass(sweep)(model)
+    if "Identity" in sweep.op_types:
+        _SafeIdentityElimination()(model)
+    FoldConstantsPass(sweep)(model)
+    FuseTransposesPass(sweep)(model)
+    ConstantShapeTargetPass(sweep)(model)
+    # after folding/targets, which add small initializers; before CSE, which keys on them
+    DeduplicateInitializersPass()(model)
+    common.CommonSubexpressionEliminationPass()(model)
+    RemoveDeadNodesPass()(model)
+    common.RemoveUnusedOpsetsPass()(model)
     return model

@@ -2,7 +2,8 @@
 
 The converter stamps every eqn output from the jaxpr; what remains untyped are
 helper values a lowering creates internally (the Sqrt inside rsqrt, a dim Concat).
-Those are typed node by node with ONNX's own per-op inference
+The most frequent ops are typed by the Python rules of :mod:`.type_rules`
+(microseconds each); the rest node by node with ONNX's own per-op inference
 (``onnx.shape_inference.infer_node_outputs``), fed the types of the node's inputs
 and the values of its small constant inputs (Reshape targets, axes) — only the
 nodes that need it, so a model is never serialized for this. Anything still
@@ -15,6 +16,8 @@ from __future__ import annotations
 import logging
 
 import onnx_ir as ir
+
+from . import type_rules
 
 __all__ = ["fill_missing_types"]
 
@@ -85,7 +88,7 @@ def fill_missing_types(model: ir.Model) -> None:
     complete = True
     for graph in _graphs(model):
         for node in graph:
-            if any(_untyped(o) for o in node.outputs) and not _infer_node(node, opsets):
+            if any(_untyped(o) for o in node.outputs) and not (type_rules.infer(node) or _infer_node(node, opsets)):
                 complete = False
     if not complete:
         _whole_model_pass(model)
