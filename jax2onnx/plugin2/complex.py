@@ -134,6 +134,25 @@ def _slice_params(ctx, p):
 
 _carried("slice", _slice_params)
 
+def _gather_params(ctx, p):
+    """The carrier's trailing axis is one more offset (window) dim, taken whole."""
+    dn = p["dimension_numbers"]
+    p["dimension_numbers"] = dn._replace(offset_dims=tuple(dn.offset_dims) + (len(ctx.out_avals[0].shape),))
+    p["slice_sizes"] = tuple(p["slice_sizes"]) + (2,)
+    return p
+
+
+def _scatter_params(ctx, p):
+    dn = p["dimension_numbers"]
+    p["dimension_numbers"] = dn._replace(
+        update_window_dims=tuple(dn.update_window_dims) + (len(ctx.in_avals[2].shape),))
+    return p
+
+
+_carried("gather", _gather_params)
+for _p in ("scatter", "scatter-add", "scatter-sub"):
+    _carried(_p, _scatter_params)
+
 for _p in ("jit", "pjit", "closed_call", "core_call", "remat2", "checkpoint", "custom_jvp_call",
            "custom_vjp_call", "custom_vjp_call_jaxpr", "named_call", "cond", "while", "scan"):
     register_complex(_p)(lambda ctx, *args, _prim=_p, **params: lookup(PIPELINE, _prim)(ctx, *args, **params))
