@@ -34,11 +34,21 @@ for n in SIZES:
     testcase(f"rfft_{n}", "lax.fft", jnp.fft.rfft, [("B", n)], [F32])
     testcase(f"irfft_{n}", "lax.fft", lambda z, n=n: jnp.fft.irfft(z, n), [("B", m)], [C64])
 
+# lengths above MATMUL_SMALL_N that are not powers of two: Bluestein on power-of-two DFTs
+for n in (100, 127):
+    testcase(f"fft_{n}", "lax.fft", jnp.fft.fft, [("B", n)], [C64], expect_ops=("DFT",), forbid_ops=("MatMul",))
+    testcase(f"ifft_{n}", "lax.fft", jnp.fft.ifft, [("B", n)], [C64], forbid_ops=("MatMul",))
+    testcase(f"rfft_{n}", "lax.fft", jnp.fft.rfft, [("B", n)], [F32], forbid_ops=("MatMul",))
+    testcase(f"irfft_{n}", "lax.fft", lambda z, n=n: jnp.fft.irfft(z, n), [("B", n // 2 + 1)], [C64],
+             forbid_ops=("MatMul",))
+testcase("fft2_bluestein_axis", "lax.fft", lambda z: jnp.fft.fft2(z), [("B", 3, 70)], [C64])
+
 # opset 18 has no DFT: every length goes through the DFT matrix
 testcase("fft_16_opset18", "lax.fft", jnp.fft.fft, [("B", 16)], [C64], opset=18, expect_ops=("MatMul",),
          forbid_ops=("DFT",))
 testcase("irfft_8_opset18", "lax.fft", lambda z: jnp.fft.irfft(z, 8), [("B", 5)], [C64], opset=18,
          forbid_ops=("DFT",))
+testcase("rfft_100_opset18", "lax.fft", jnp.fft.rfft, [("B", 100)], [F32], opset=18, forbid_ops=("DFT",))
 testcase("lax_fft_ifft", "lax.fft", lambda z: lax.fft(z, "IFFT", (6,)), [("B", 6)], [C64])
 testcase("fft_axis0", "lax.fft", lambda z: jnp.fft.fft(z, axis=0), [(8, "B")], [C64])
 testcase("fft_n_pad_truncate", "lax.fft", lambda z: (jnp.fft.fft(z, n=12), jnp.fft.rfft(z.real, n=5)),
