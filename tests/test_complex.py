@@ -81,3 +81,21 @@ def test_long_prime_fft_is_bluestein_on_power_of_two_dfts():
     got = unpack(ort.run(model, [x])[0])
     ref = np.fft.rfft(x.astype(np.float64))
     assert np.abs(got - ref).max() / np.abs(ref).max() < 2e-6
+
+
+def test_complex_weights_of_an_nnx_module():
+    from flax import nnx
+
+    w = _z((3, 4), seed=2)
+
+    class Mix(nnx.Module):
+        def __init__(self):
+            self.w = nnx.Param(jnp.asarray(w))
+
+        def __call__(self, x):
+            return x @ self.w[...]
+
+    m = Mix()
+    model = to_onnx(m, [jax.ShapeDtypeStruct(("B", 3), C64)], use_onnx_ir=True)
+    assert model.graph.initializer and all(t.data_type == 1 for t in model.graph.initializer)  # no complex64
+    assert allclose(m, model, [_z((2, 3))], rtol=1e-5, atol=1e-5)

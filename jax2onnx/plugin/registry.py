@@ -61,6 +61,16 @@ def eqn_has_complex(eqn) -> bool:
     return aval_has_complex(getattr(v, "aval", None) for v in list(eqn.invars) + list(eqn.outvars))
 
 
+def component_of(primitive: str):
+    """The declared custom component whose primitive is named ``primitive`` (or None)."""
+    from .custom import components
+
+    for comp in components().values():
+        if comp.name == primitive or getattr(comp.primitive, "name", None) == primitive:
+            return comp
+    return None
+
+
 def lookup_eqn(pipeline: str, eqn) -> Callable | str:
     """The lowering for one equation: as :func:`lookup`, but an equation with a complex
     operand or result needs a complex-aware lowering (never a silent narrowing)."""
@@ -76,9 +86,7 @@ def lookup_eqn(pipeline: str, eqn) -> Callable | str:
             _load_family(pipeline, FAMILY_OF[prim])
     if prim in _COMPLEX_LOWERINGS:
         return _COMPLEX_LOWERINGS[prim]
-    from .custom import components
-
-    if prim in components() and "<component>" in _COMPLEX_LOWERINGS:
+    if component_of(prim) is not None and "<component>" in _COMPLEX_LOWERINGS:
         return _COMPLEX_LOWERINGS["<component>"]  # lowered through its JAX decomposition
     return ("no lowering for complex operands yet (complex values are carried as (re, im) "
             "float pairs, see docs/complex.md); rewrite with jnp.real/jnp.imag parts")

@@ -416,6 +416,15 @@ def convert_element_type(ctx, x, *, new_dtype, **params):
     return x if is_complex(src) else from_real(ctx, x, ctx.in_avals[0].shape, to)
 
 
+@register_complex("iota")
+def iota(ctx, *dyn, dtype, shape, **params):
+    """A real iota in the part dtype, with imaginary part 0."""
+    part_dtype = carrier_dtype(dtype)
+    x = call_real(ctx, "iota", dyn, ctx.in_avals, [_shaped(ctx.out_avals[0].shape, part_dtype)],
+                  dtype=part_dtype, shape=shape, **params)
+    return from_real(ctx, x, shape, part_dtype)
+
+
 @register_complex("pad")
 def pad(ctx, x, padval, *, padding_config, **params):
     """Each part padded with its part of the padding value."""
@@ -490,17 +499,23 @@ def reduce_prod(ctx, x, *, axes, **_):
 
 # ---- custom components (jnp.einsum, jnp.matmul, jnp.where, ...): their JAX decomposition --------
 def component_decomposition(ctx, *args, **params):
-    """Trace the component's original JAX function at this eqn's avals and lower that."""
+    """Trace the component's decomposition at this eqn's avals and lower that."""
     import jax
 
-    from ..plugin.custom import components
+    from ..plugin.custom import suspended
+    from ..plugin.registry import component_of
 
-    comp = components()[ctx.eqn.primitive.name]
+    comp = component_of(ctx.eqn.primitive.name)
+
+    def decomposed(*ops):
+        with suspended():  # the decomposition the transformation rules use (converts by design)
+            return comp.decompose(*ops, **params)
+
     wide = any(np.dtype(carrier_dtype(a.dtype)).itemsize == 8 for a in ctx.in_avals + ctx.out_avals
                if hasattr(a, "dtype"))
     specs = [jax.ShapeDtypeStruct(a.shape, a.dtype) for a in ctx.in_avals]
     with jax.enable_x64(wide):
-        closed = jax.make_jaxpr(lambda *ops: comp.call_original(*ops, **params))(*specs)
+        closed = jax.make_jaxpr(decomposed)(*specs)
     outs = ctx.inline(closed.jaxpr, list(args), list(closed.consts))
     return outs if comp.multiple_results else outs[0]
 

@@ -108,3 +108,9 @@ testcase("scan", "lax.scan",
 testcase("gather_scatter", "lax.gather",
          lambda z: (z[jnp.array([1, 0, 1])], jnp.take(z, jnp.array([2, 0]), axis=1),
                     jnp.asarray(z).at[:, 1].add(2j)), Z, CZ)
+testcase("components", "jnp.stack",
+         lambda z, w: (jnp.stack([z, w], axis=-1), jnp.tile(z, (1, 2)), jnp.where(jnp.real(z) > 0, z, w),
+                       jnp.concatenate([z, w]), z * jnp.arange(3, dtype=z.dtype)), ZZ, CZZ)
+testcase("cond", "lax.cond",
+         lambda z: lax.cond(jnp.real(z).sum() > 0, lambda a: a * 2j, lambda a: a - 1, z), Z, CZ)
+testcase("angle_polar", "lax.atan2", lambda z: (jnp.angle(z), jnp.abs(z) * jnp.exp(1j * jnp.angle(z))), Z, CZ)
