@@ -71,5 +71,9 @@ def unpack(array, dtype=None) -> np.ndarray:
 
 
 def aval_has_complex(avals) -> bool:
-    """True when any of ``avals`` (objects with ``.dtype``) is complex."""
-    return any(is_complex(getattr(a, "dtype", None)) for a in avals if getattr(a, "dtype", None) is not None)
+    """True when any of ``avals`` (objects with ``.dtype``) is complex (called per equation:
+    reads ``dtype.kind`` directly; extended dtypes such as PRNG keys have none)."""
+    for a in avals:
+        if getattr(getattr(a, "dtype", None), "kind", None) == "c":
+            return True
+    return False

@@ -56,9 +56,12 @@ def register_complex(*primitive_names: str):
 
 
 def eqn_has_complex(eqn) -> bool:
-    from .complex_repr import aval_has_complex
-
-    return aval_has_complex(getattr(v, "aval", None) for v in list(eqn.invars) + list(eqn.outvars))
+    """True when an operand or a result of ``eqn`` is complex (per equation: kept cheap)."""
+    for vs in (eqn.invars, eqn.outvars):
+        for v in vs:
+            if getattr(getattr(getattr(v, "aval", None), "dtype", None), "kind", None) == "c":
+                return True
+    return False
 
 
 def component_of(primitive: str):
