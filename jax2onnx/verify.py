@@ -16,6 +16,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .plugin.complex_repr import carrier_shape, complex_of, is_complex, pack, unpack
+
 __all__ = ["OutputCheck", "VerificationRecord", "allclose", "compare_outputs"]
 
 
@@ -72,8 +74,9 @@ class VerificationRecord:
 def _errors(actual: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
     if actual.size == 0:
         return 0.0, 0.0
-    a = actual.astype(np.float64) if actual.dtype != np.bool_ else actual.astype(np.int64)
-    e = expected.astype(np.float64) if expected.dtype != np.bool_ else expected.astype(np.int64)
+    wide = np.complex128 if np.iscomplexobj(expected) or np.iscomplexobj(actual) else np.float64
+    a = actual.astype(wide) if actual.dtype != np.bool_ else actual.astype(np.int64)
+    e = expected.astype(wide) if expected.dtype != np.bool_ else expected.astype(np.int64)
     both_nan = np.isnan(a) & np.isnan(e)
     same_inf = np.isinf(a) & (a == e)
     diff = np.where(both_nan | same_inf, 0.0, np.abs(a - e))
@@ -89,6 +92,8 @@ def compare_outputs(actual: Sequence[Any], expected: Sequence[Any], rtol: float,
     checks = []
     for i, (a, e) in enumerate(zip(actual, expected)):
         a, e = np.asarray(a), np.asarray(e)
+        if is_complex(e.dtype) and not is_complex(a.dtype) and a.shape == carrier_shape(e.shape, e.dtype):
+            a = unpack(a, e.dtype)  # the ONNX carrier of a complex output
         note = ""
         ok = True
         if a.shape != e.shape:
@@ -115,7 +120,9 @@ def allclose(fn, model, inputs: Sequence[Any], input_params: dict | None = None,
 
     ``model`` is an ``onnx.ModelProto``, an ``onnx_ir.Model`` or a path. ``inputs``
     are concrete arrays (one per positional argument). Models are run the way
-    ``to_onnx`` converts them (NNX/Equinox in inference mode).
+    ``to_onnx`` converts them (NNX/Equinox in inference mode). Complex inputs are fed
+    to onnxruntime as (re, im) float pairs and complex outputs read back the same way
+    (the convention of docs/complex.md).
     """
     import jax
 
@@ -128,9 +135,13 @@ def allclose(fn, model, inputs: Sequence[Any], input_params: dict | None = None,
     if enable_double_precision is None:
         enable_double_precision = any(dt in (np.float64, np.int64) for _, dt, _ in specs) or any(
             o.type in ("tensor(double)", "tensor(int64)") for o in sess.get_outputs())
-    actual = ort_utils.run(sess, arrays)
+    actual = ort_utils.run(sess, [pack(a) for a in arrays])
     prepared = prepare(fn, input_params)
+
+    def reference_dtype(a, dt):
+        return complex_of(dt) if is_complex(a.dtype) and dt is not None else dt
+
     with jax.enable_x64(enable_double_precision):
-        cast = [a.astype(dt) if dt is not None else a for a, (_, dt, _) in zip(arrays, specs)]
+        cast = [a.astype(reference_dtype(a, dt)) if dt is not None else a for a, (_, dt, _) in zip(arrays, specs)]
         expected = [np.asarray(x) for x in jax.tree_util.tree_leaves(prepared.reference(*cast))]
     return compare_outputs(actual, expected, rtol, atol)

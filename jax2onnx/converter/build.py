@@ -26,12 +26,28 @@ def _used_vars(jaxpr) -> set:
     return used | {v for v in jaxpr.outvars if not hasattr(v, "val")}
 
 
+def _refuse_complex(program) -> None:
+    """A complex graph input/output would be declared complex64 (no ORT kernels) or narrowed:
+    refuse it with the fix instead (complex numbers are an onnx_ir capability)."""
+    from ..errors import ConversionError
+    from ..plugin.complex_repr import is_complex
+
+    named = list(zip(program.input_names, program.input_vars)) + list(zip(program.output_names, program.jaxpr.outvars))
+    bad = [f"{n}: {v.aval.dtype}" for n, v in named if is_complex(v.aval.dtype)]
+    if bad:
+        raise ConversionError(
+            "lower", f"complex inputs/outputs ({', '.join(bad)}) are not supported by the legacy pipeline "
+            "(frozen after the flip); convert with use_onnx_ir=True, which carries complex values as "
+            "(real, imag) float pairs (docs/complex.md)")
+
+
 def build_model(program, opset: int):
     t0 = time.perf_counter()
     jaxpr = program.jaxpr
     sites = find_unsupported(jaxpr, PIPELINE)
     if sites:
         raise UnsupportedPrimitiveError(PIPELINE, sites)
+    _refuse_complex(program)
     ctx = LegacyContext(opset)
     used = _used_vars(jaxpr)
     graph_inputs = [value_info(n, v.aval.dtype, v.aval.shape) for n, v in zip(program.input_names, program.input_vars)]

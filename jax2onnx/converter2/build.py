@@ -9,6 +9,7 @@ import numpy as np
 import onnx_ir as ir
 
 from ..errors import UnsupportedPrimitiveError
+from ..plugin.complex_repr import DOC_STRING as COMPLEX_DOC, is_complex
 from ..plugin.jaxpr_utils import find_unsupported
 from .context import IrContext, ir_shape, ir_type
 from .lower import PIPELINE, lower_eqns
@@ -42,7 +43,9 @@ def build_model(program, opset: int) -> ir.Model:
     used = _used_vars(jaxpr)
     inputs = []
     for name, var in zip(program.input_names, program.input_vars):
-        val = ir.Value(name=name, shape=ir_shape(var.aval.shape), type=ir_type(var.aval.dtype))
+        val = ir.Value(name=name, shape=ir_shape(var.aval.shape, var.aval.dtype), type=ir_type(var.aval.dtype))
+        if is_complex(var.aval.dtype):
+            val.doc_string = COMPLEX_DOC
         inputs.append(val)
     for sym, (i, axis) in program.symbol_origins.items():
         ctx.symbol_sources[sym] = (inputs[i], axis)
@@ -90,8 +93,10 @@ def _name_outputs(ctx: IrContext, outs, names, outvars) -> list[ir.Value]:
         if needs_copy:
             val = ctx.op("Identity", val)
             val.type = ir_type(var.aval.dtype)
-            val.shape = ir_shape(var.aval.shape)
+            val.shape = ir_shape(var.aval.shape, var.aval.dtype)
         val.name = name
+        if is_complex(var.aval.dtype):
+            val.doc_string = COMPLEX_DOC
         seen.add(id(val))
         result.append(val)
     return result

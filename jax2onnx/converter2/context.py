@@ -17,17 +17,22 @@ import onnx_ir as ir
 from onnx_ir import tape as ir_tape
 
 from ..frontend.inputs import dim_to_str, is_symbolic
+from ..plugin.complex_repr import carrier_dtype, carrier_shape, pack
 from ..plugin.dims import evaluate_dim
 
 __all__ = ["IrContext", "ir_type", "ir_shape"]
 
 
-def ir_shape(shape) -> ir.Shape:
+def ir_shape(shape, dtype=None) -> ir.Shape:
+    """The ONNX shape of a value of ``shape``; a complex ``dtype`` adds the trailing (re, im) axis."""
+    if dtype is not None:
+        shape = carrier_shape(shape, dtype)
     return ir.Shape([dim_to_str(d) if is_symbolic(d) else int(d) for d in shape])
 
 
 def ir_dtype(dtype) -> ir.DataType:
-    return ir.DataType.from_numpy(np.dtype(dtype))
+    """The ONNX element type of ``dtype`` (complex64/128 are carried as float32/64)."""
+    return ir.DataType.from_numpy(carrier_dtype(dtype))
 
 
 def ir_type(dtype) -> ir.TensorType:
@@ -120,6 +125,7 @@ class IrContext:
     def const(self, value, dtype=None, name: str | None = None) -> ir.Value:
         """An initializer for ``value``; small constants are shared by content."""
         arr = value if isinstance(value, np.ndarray) and dtype is None else np.asarray(value, dtype=dtype)
+        arr = pack(arr)  # complex constants are carried as (re, im) floats
         small = arr.size <= 64
         key = None
         if small:
@@ -136,7 +142,8 @@ class IrContext:
         root = self.root
         while name in root.initializers:
             name = root.fresh(name)
-        tensor = ir.Tensor(array if isinstance(array, np.ndarray) else np.asarray(array), name=name)
+        array = pack(array if isinstance(array, np.ndarray) else np.asarray(array))
+        tensor = ir.Tensor(array, name=name)
         val = ir.Value(name=name, shape=ir.Shape(tensor.shape), type=ir.TensorType(tensor.dtype), const_value=tensor)
         root.initializers[name] = val
         if key is not None:

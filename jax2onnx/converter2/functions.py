@@ -56,7 +56,7 @@ def _build(ctx: IrContext, spec, jaxpr, n_consts: int, consts, fname: str) -> ir
     fctx = FunctionContext(ctx.opset, _model_root(ctx), fname)
     inputs = []
     for i, var in enumerate(list(jaxpr.invars) + list(jaxpr.constvars)):
-        inputs.append(ir.Value(name=f"in_{i}", shape=ir_shape(var.aval.shape), type=ir_type(var.aval.dtype)))
+        inputs.append(ir.Value(name=f"in_{i}", shape=ir_shape(var.aval.shape, var.aval.dtype), type=ir_type(var.aval.dtype)))
         for axis, d in enumerate(var.aval.shape):
             if is_symbolic(d) and str(d).isidentifier():
                 fctx.symbol_sources.setdefault(str(d), (inputs[-1], axis))
@@ -66,7 +66,7 @@ def _build(ctx: IrContext, spec, jaxpr, n_consts: int, consts, fname: str) -> ir
     for i, (val, var) in enumerate(zip(outs, jaxpr.outvars)):
         if val.producer() is None or id(val) in seen or val in inputs:
             val = fctx.op("Identity", val)
-            val.type, val.shape = ir_type(var.aval.dtype), ir_shape(var.aval.shape)
+            val.type, val.shape = ir_type(var.aval.dtype), ir_shape(var.aval.shape, var.aval.dtype)
         val.name = f"out_{i}"
         seen.add(id(val))
         outputs.append(val)

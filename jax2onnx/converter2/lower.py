@@ -9,7 +9,7 @@ import onnx_ir as ir
 
 from ..errors import ConversionError, LoweringError
 from ..frontend.source import name_stack, source_line, type_str
-from ..plugin.registry import lookup
+from ..plugin.registry import lookup_eqn
 from .context import IrContext, ir_shape, ir_type
 
 __all__ = ["lower_eqns", "value_of"]
@@ -35,7 +35,7 @@ def _stamp(value: ir.Value, aval) -> None:
     if value.type is None:
         value.type = ir_type(aval.dtype)
     if value.shape is None:
-        value.shape = ir_shape(aval.shape)
+        value.shape = ir_shape(aval.shape, aval.dtype)
 
 
 def _scope_of(eqn) -> str:
@@ -45,7 +45,7 @@ def _scope_of(eqn) -> str:
 
 def lower_eqn(ctx: IrContext, eqn) -> None:
     prim = eqn.primitive.name
-    fn = lookup(PIPELINE, prim)
+    fn = lookup_eqn(PIPELINE, eqn)
     if isinstance(fn, str):  # the up-front scan normally reports these all at once
         from ..errors import UnsupportedPrimitiveError
 
@@ -82,7 +82,7 @@ def lower_eqn(ctx: IrContext, eqn) -> None:
 def find_unsupported_for(eqn):
     from ..errors import UnsupportedSite
 
-    return [UnsupportedSite(eqn.primitive.name, str(lookup(PIPELINE, eqn.primitive.name)),
+    return [UnsupportedSite(eqn.primitive.name, str(lookup_eqn(PIPELINE, eqn)),
                             tuple(type_str(v.aval) for v in eqn.invars), source_line(eqn))]
 
 

@@ -44,6 +44,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "calls": ("jit", "pjit", "closed_call", "core_call", "remat2", "checkpoint",
               "custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr", "named_call"),
     "control_flow": ("cond", "while", "scan"),
+    "complex": ("complex", "real", "imag", "conj"),
+    "fft": ("fft",),
 }
 
 #: primitive name -> family module name

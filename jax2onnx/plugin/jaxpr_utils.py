@@ -7,7 +7,7 @@ from typing import Iterator
 
 from ..errors import UnsupportedSite
 from ..frontend.source import source_line, type_str
-from .registry import lookup
+from .registry import eqn_has_complex, lookup_eqn
 
 __all__ = ["sub_jaxprs", "iter_eqns", "find_unsupported", "closed_parts"]
 
@@ -42,10 +42,12 @@ def find_unsupported(jaxpr, pipeline: str) -> list[UnsupportedSite]:
     found: "OrderedDict[str, list]" = OrderedDict()
     for eqn in iter_eqns(jaxpr):
         name = eqn.primitive.name
+        if eqn_has_complex(eqn):
+            name += " (complex)"
         if name in found:
             found[name][1] += 1
             continue
-        res = lookup(pipeline, name)
+        res = lookup_eqn(pipeline, eqn)
         if isinstance(res, str):
             found[name] = [eqn, 1, res]
     return [

@@ -44,7 +44,7 @@ _BOOL_AVAL = _Aval(np.bool_, ())
 # ---- subgraph helpers -----------------------------------------------------------------
 def _boundary_value(ctx, prefix: str, dtype, shape) -> ir.Value:
     """A typed subgraph input (the subgraph boundary has no eqn to stamp it)."""
-    return ir.Value(name=ctx.fresh(prefix), type=ir_type(dtype), shape=ir_shape(shape))
+    return ir.Value(name=ctx.fresh(prefix), type=ir_type(dtype), shape=ir_shape(shape, dtype))
 
 
 def _finish(sub, inputs: Sequence[ir.Value], outs: Sequence[ir.Value], avals, name: str) -> ir.Graph:
@@ -61,7 +61,7 @@ def _finish(sub, inputs: Sequence[ir.Value], outs: Sequence[ir.Value], avals, na
         if val.type is None:
             val.type = ir_type(aval.dtype)
         if val.shape is None:
-            val.shape = ir_shape(aval.shape)
+            val.shape = ir_shape(aval.shape, aval.dtype)
         seen.add(id(val))
         result.append(val)
     return ir.Graph(list(inputs), result, nodes=list(sub.tape.nodes), name=name)

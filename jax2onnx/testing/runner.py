@@ -27,7 +27,8 @@ def _input_dtypes(case: Testcase, variant: str) -> list:
         _, dt = _spec_shape_dtype(spec, given)
         dt = np.dtype(dt if dt is not None else np.float32)
         if variant == "f64":
-            dt = {np.dtype(np.float32): np.dtype(np.float64), np.dtype(np.int32): np.dtype(np.int64)}.get(dt, dt)
+            dt = {np.dtype(np.float32): np.dtype(np.float64), np.dtype(np.int32): np.dtype(np.int64),
+                  np.dtype(np.complex64): np.dtype(np.complex128)}.get(dt, dt)
         out.append(dt)
     return out
 
@@ -45,6 +46,8 @@ def concrete_inputs(case: Testcase, dtypes, env: dict, seed: int) -> list[np.nda
     for shape, dt in zip(shapes, dtypes):
         if np.issubdtype(dt, np.floating):
             arrays.append(rng.standard_normal(shape).astype(dt))
+        elif np.issubdtype(dt, np.complexfloating):  # fed to ORT packed as (re, im) by allclose
+            arrays.append((rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dt))
         elif dt == np.bool_:
             arrays.append(rng.integers(0, 2, shape).astype(bool))
         else:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 __all__ = [
     "Shape", "shapes", "dtypes", "FLOAT_DTYPES", "INT_DTYPES", "axes", "axis", "permutations",
     "broadcast_pairs", "slice_specs", "DotGeneralConfig", "dot_general_configs", "ConvConfig",
-    "conv_configs", "arrays_for", "MIN_DIM", "MAX_DIM",
+    "conv_configs", "arrays_for", "MIN_DIM", "MAX_DIM", "FftConfig", "fft_configs",
 ]
 
 MIN_DIM, MAX_DIM = 1, 6
@@ -203,12 +203,17 @@ def conv_configs(draw, max_spatial: int = 2) -> ConvConfig:
 
 def arrays_for(shapes_: Sequence[tuple[int, ...]], dtypes_: Sequence, seed: int = 0, *,
                positive: bool = False, nonzero: bool = False) -> list[np.ndarray]:
-    """Seeded arrays: floats ~N(0,1) (or in [0.5, 2] when ``positive``), ints in [-3, 3]."""
+    """Seeded arrays: floats ~N(0,1) (or in [0.5, 2] when ``positive``), complex with N(0,1)
+    parts, ints in [-3, 3]."""
     rng = np.random.default_rng(seed)
     out = []
     for shape, dt in zip(shapes_, dtypes_):
         dt = np.dtype(dt)
-        if np.issubdtype(dt, np.floating):
+        if np.issubdtype(dt, np.complexfloating):  # |z| >= 0.25 when nonzero
+            a = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+            if nonzero:
+                a = a + 0.25 * a / np.maximum(np.abs(a), 1e-6)
+        elif np.issubdtype(dt, np.floating):
             a = rng.uniform(0.5, 2.0, shape) if positive else rng.standard_normal(shape)
             if nonzero and not positive:
                 a = np.where(np.abs(a) < 0.25, 0.25 * np.sign(a) + (a == 0) * 0.25, a)
@@ -221,3 +226,37 @@ def arrays_for(shapes_: Sequence[tuple[int, ...]], dtypes_: Sequence, seed: int 
                 a = np.where(a == 0, 1, a)
         out.append(np.asarray(a).astype(dt))
     return out
+
+
+@dataclass(frozen=True)
+class FftConfig:
+    """One ``lax.fft``: kind (FFT, IFFT, RFFT, IRFFT), lengths over the trailing axes, input shape."""
+
+    kind: str
+    lengths: tuple[int, ...]
+    batch: tuple[int, ...]
+    symbolic: bool
+    x64: bool
+
+    @property
+    def input_dims(self) -> tuple[int, ...]:
+        last = self.lengths[-1] // 2 + 1 if self.kind == "IRFFT" else self.lengths[-1]
+        return self.batch + self.lengths[:-1] + (last,)
+
+    @property
+    def dtype(self):
+        if self.kind == "RFFT":
+            return np.float64 if self.x64 else np.float32
+        return np.complex128 if self.x64 else np.complex64
+
+
+@st.composite
+def fft_configs(draw, max_axes: int = 3, max_len: int = 130) -> FftConfig:
+    """FFT configurations: every length 1..max_len is reachable (powers of two and not)."""
+    kind = draw(st.sampled_from(("FFT", "IFFT", "RFFT", "IRFFT")))
+    k = draw(st.integers(1, max_axes))
+    one_len = st.one_of(st.integers(1, 20), st.sampled_from((32, 64, 100, 128)), st.integers(1, max_len))
+    lengths = tuple(draw(st.lists(one_len if k == 1 else st.integers(1, 9), min_size=k, max_size=k)))
+    batch = tuple(draw(st.lists(st.integers(1, 4), min_size=0, max_size=2)))
+    symbolic = bool(batch) and draw(st.booleans())
+    return FftConfig(kind, lengths, batch, symbolic, draw(st.booleans()))
