@@ -25,7 +25,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "shape": (
         "reshape", "broadcast_in_dim", "squeeze", "expand_dims", "transpose", "rev", "pad",
-        "concatenate", "split", "iota", "copy", "copy_p", "stop_gradient", "dim_as_value",
+        "concatenate", "split", "stack", "unstack", "iota", "copy", "copy_p", "stop_gradient", "dim_as_value",
     ),
     "indexing": ("slice", "dynamic_slice", "dynamic_update_slice"),
     "gather": ("gather",),
@@ -44,6 +44,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "calls": ("jit", "pjit", "closed_call", "core_call", "remat2", "checkpoint",
               "custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr", "named_call"),
     "control_flow": ("cond", "while", "scan"),
+    "random": ("random_seed", "random_wrap", "random_unwrap", "random_clone", "random_bits",
+               "random_split", "random_fold_in", "threefry2x32", "iota_2x32_shape"),
 }
 
 #: primitive name -> family module name
