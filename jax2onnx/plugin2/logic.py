@@ -184,14 +184,19 @@ def convert_element_type(ctx, x, *, new_dtype, **_):
 
 @register(PIPELINE, "bitcast_convert_type")
 def bitcast_convert_type(ctx, x, *, new_dtype, **_):
-    """Same-width reinterpretation: ONNX ``BitCast`` (opset >= 26). Earlier opsets and
-    width-changing bitcasts (which also change the shape) have no ONNX equivalent."""
+    """Same-width reinterpretation: ONNX ``BitCast`` (opset >= 26); before that, integer ->
+    float is decoded exactly with integer ops (``logic_bitcast``). Other directions before
+    26 and width-changing bitcasts (which also change the shape) have no ONNX equivalent."""
     src, dst = _dt(ctx.in_avals[0]), np.dtype(new_dtype)
     if src == dst:
         return x
     if src.itemsize != dst.itemsize:
         raise NotImplementedError(f"bitcast {src} -> {dst} changes the element width; ONNX BitCast "
                                   "only reinterprets same-width types")
+    if ctx.opset < 26 and src.kind in "iu" and dst.kind == "f" and dst.itemsize in (2, 4, 8):
+        from .logic_bitcast import int_bits_to_float  # exact integer-op decoding (uniform draws)
+
+        return int_bits_to_float(ctx, x, src, dst)
     if ctx.opset < 26:
         raise NotImplementedError(f"bitcast_convert_type needs ONNX BitCast (opset >= 26); "
                                   f"this conversion targets opset {ctx.opset}")
