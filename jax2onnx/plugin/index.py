@@ -20,7 +20,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "logic": (
         "and", "or", "not", "xor", "shift_left", "shift_right_logical",
-        "shift_right_arithmetic", "population_count", "eq", "ne", "lt", "le", "gt", "ge",
+        "shift_right_arithmetic", "population_count", "eq", "ne", "lt", "le", "gt", "ge", "le_to", "lt_to",
         "select_n", "convert_element_type", "bitcast_convert_type",
     ),
     "shape": (

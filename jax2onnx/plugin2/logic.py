@@ -48,6 +48,33 @@ def ne(ctx, x, y, **_):
     return ctx.op("Not", _compare("Equal")(ctx, x, y))
 
 
+def _le_total(ctx, x, y):
+    """x <= y in IEEE total order (-0 < +0; NaN above everything): Or(y is NaN, And(x is
+    not NaN, x < y or (x == y and not (x is +0 and y is -0)))). A NaN's sign cannot be
+    read without BitCast, so every NaN counts as +NaN (the NaN JAX produces)."""
+    lt, eq = ctx.op("Less", x, y), ctx.op("Equal", x, y)
+    zero = ctx.const(np.array(0, _dt(ctx.in_avals[0])))
+    # 1/x is -inf for -0: the sign of a zero without its bits
+    pos_x = ctx.op("Greater", ctx.op("Reciprocal", x), zero)
+    neg_y = ctx.op("Less", ctx.op("Reciprocal", y), zero)
+    eq_ok = ctx.op("And", eq, ctx.op("Not", ctx.op("And", ctx.op("Equal", x, zero),
+                                                       ctx.op("And", pos_x, neg_y))))
+    finite_le = ctx.op("And", ctx.op("Not", ctx.op("IsNaN", x)), ctx.op("Or", lt, eq_ok))
+    return ctx.op("Or", ctx.op("IsNaN", y), finite_le)
+
+
+@register(PIPELINE, "le_to", "lt_to")
+def total_order_compare(ctx, x, y, **_):
+    """Total-order comparisons (sort-like searches): plain ordering for integers/bool;
+    for floats see ``_le_total``; lt_to(x, y) = not le_to(y, x)."""
+    prim = ctx.eqn.primitive.name
+    if not np.issubdtype(_dt(ctx.in_avals[0]), np.floating):
+        return _compare("LessOrEqual" if prim == "le_to" else "Less")(ctx, x, y)
+    if prim == "le_to":
+        return _le_total(ctx, x, y)
+    return ctx.op("Not", _le_total(ctx, y, x))
+
+
 # ---- boolean / bitwise ---------------------------------------------------------------------
 #: primitive -> (op for bool, op for integers)
 LOGICAL = {"and": ("And", "BitwiseAnd"), "or": ("Or", "BitwiseOr"), "xor": ("Xor", "BitwiseXor"),
