@@ -61,12 +61,12 @@ def test_index_matches_registered_lowerings(pipeline):
 
 
 def test_both_pipelines_support_the_same_primitives():
-    """The parity goal: whatever one pipeline lowers, the other lowers too."""
+    """The parity goal: whatever legacy lowers, onnx_ir lowers too. After the flip legacy is
+    frozen, so onnx_ir may lower more (new capabilities are onnx_ir only)."""
     from jax2onnx.plugin.registry import registered
 
     legacy, onnx_ir = set(registered("legacy")), set(registered("onnx_ir"))
     assert legacy - onnx_ir == set(), f"only legacy lowers: {sorted(legacy - onnx_ir)}"
-    assert onnx_ir - legacy == set(), f"only onnx_ir lowers: {sorted(onnx_ir - legacy)}"
 
 
 def test_converters_do_not_import_plugin_modules():

@@ -16,8 +16,9 @@ Three places need to know:
   the primitive over the trailing key-data axes of its key operands (the same op on
   every key word) and inlining the resulting jaxpr, which has no keys any more.
 
-The PRNG primitives themselves (``random_*``, families ``random``) and call-like
-primitives (which inline a body whose eqns come back here) see physical values
+The PRNG primitives themselves (family ``random``), call-like primitives (which
+inline a body whose eqns come back here) and control flow (``cond``/``while``/``scan``,
+whose subgraph boundaries are typed with :func:`ir_type_shape`) see physical values
 directly and are not rewritten.
 """
 
@@ -29,8 +30,9 @@ import onnx_ir as ir
 __all__ = ["is_key", "physical_aval", "ir_type_shape", "host_value", "touches_keys", "lower_physical",
            "KEY_DOC", "KEY_AWARE_FAMILIES"]
 
-#: families whose lowerings take key operands as key data themselves (calls inline a body)
-KEY_AWARE_FAMILIES = ("random", "calls")
+#: families whose lowerings take key operands as key data themselves (calls inline a body,
+#: control flow types its subgraph boundaries with :func:`ir_type_shape`)
+KEY_AWARE_FAMILIES = ("random", "calls", "control_flow")
 
 #: doc_string of a graph input/output that carries typed keys
 KEY_DOC = ("typed jax.random key array {dtype}{shape}: carried as its key data "

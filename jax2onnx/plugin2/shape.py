@@ -140,7 +140,8 @@ def unstack(ctx, x, *, axis, **_):
     """lax unstack: Split into ``shape[axis]`` (static) pieces, Squeeze each."""
     n = len(ctx.out_avals)
     axes = ctx.const(np.array([int(axis)], np.int64))
-    pieces = (x,) if n == 1 else ctx.op("Split", x, axis=int(axis), num_outputs=n)
+    ones = ctx.const(np.ones(n, np.int64))
+    pieces = (x,) if n == 1 else ctx.op("Split", x, ones, axis=int(axis), num_outputs=n)
     return tuple(ctx.op("Squeeze", p, axes) for p in pieces)
 
 

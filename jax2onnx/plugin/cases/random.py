@@ -38,7 +38,16 @@ def words(rng, shapes, dtypes):
     return out
 
 
+#: nightly only (each JAX reference compiles its own XLA program: ~1 s of CPU per shape)
+SLOW = {"gumbel", "truncated_normal", "randint", "bernoulli_p_input", "normal_batched_keys", "fold_in_batched",
+        "uniform_range_raw", "key_constant", "categorical_axis0", "split_batched_keys", "normal_original",
+        "uniform_original", "bits_uint16_original", "bits_uint16", "key_through_cond", "prngkey_from_seed_input",
+        "split_raw", "permutation_array", "choice_replace", "bernoulli"}
+
+
 def case(name, component, fn, inputs, input_dtypes=None, exact=False, **kw):
+    if name in SLOW:
+        kw["markers"] = tuple(kw.get("markers", ())) + ("slow",)
     testcase(F, name, component, fn=fn, inputs=inputs, input_dtypes=input_dtypes, input_gen=words,
              ir_only=LEGACY_FROZEN, **(EXACT if exact else {}), **kw)
 
@@ -164,3 +173,23 @@ def rl_policy(key, obs):
 
 case("rl_policy_categorical", "jax.random.categorical", rl_policy, [(), ("B", 4)], [KEY, np.float32],
      f64=True)
+
+
+def diffusion_sampler(key, x):
+    """Four ancestral steps in a fori_loop that carries (x, key) and splits the key each step."""
+    def body(t, carry):
+        x, key = carry
+        key, sub = jax.random.split(key)
+        eps = jnp.tanh(x) * (0.1 + 0.01 * t)  # a stand-in for the noise model
+        return diffusion_step(sub, x, eps), key
+    return jax.lax.fori_loop(0, 4, body, (x, key))[0]
+
+
+case("diffusion_sampler_loop", "jax.random.split", diffusion_sampler, [(), ("B", 8)], [KEY, np.float32])
+case("keys_in_scan", "jax.random.normal",
+     lambda keys: jax.lax.scan(lambda c, k: (c + jax.random.normal(k, (3,)), jax.random.bits(k, (2,))),
+                               jnp.zeros(3), keys), [(4,)], [KEY])
+case("key_through_cond", "jax.random.fold_in",
+     lambda k, x: jax.random.uniform(jax.lax.cond(x.sum() > 0, lambda k: jax.random.fold_in(k, 1),
+                                                  lambda k: k, k), x.shape), [(), ("B", 3)], [KEY, np.float32],
+     exact=True)
