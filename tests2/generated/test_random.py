@@ -441,6 +441,16 @@ def test_nnx_dropout_train__static():
 
 
 @pytest.mark.ir_only
+def test_nnx_dropout_module_rngs__dynamic():
+    run_case(FAMILY, 'nnx_dropout_module_rngs', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_nnx_dropout_module_rngs__static():
+    run_case(FAMILY, 'nnx_dropout_module_rngs', 'static')
+
+
+@pytest.mark.ir_only
 def test_diffusion_step__dynamic():
     run_case(FAMILY, 'diffusion_step', 'dynamic')
 

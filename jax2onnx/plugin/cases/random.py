@@ -149,6 +149,21 @@ def _nnx_dropout():
 case("nnx_dropout_train", "nnx.Dropout", None, [(), ("B", 8)], [KEY, np.float32], build=_nnx_dropout)
 
 
+class _DropoutMLP(nnx.Module):
+    """Linear -> Dropout whose key lives in the module (nnx.Rngs): a constant key in ONNX."""
+
+    def __init__(self):
+        self.lin = nnx.Linear(4, 8, rngs=nnx.Rngs(0))
+        self.drop = nnx.Dropout(0.5, rngs=nnx.Rngs(dropout=3))
+
+    def __call__(self, x, train=False):
+        return self.drop(self.lin(x), deterministic=not train)
+
+
+testcase(F, "nnx_dropout_module_rngs", "nnx.Dropout", build=_DropoutMLP, inputs=[("B", 4)],
+         input_params={"train": True}, ir_only=LEGACY_FROZEN)
+
+
 def diffusion_step(key, x_t, eps):
     """One DDPM ancestral sampling step: x_{t-1} = (x_t - b eps) / sqrt(a) + sigma z."""
     alpha, alpha_bar, sigma = 0.98, 0.5, 0.14
