@@ -42,11 +42,14 @@ KEY_DOC = ("typed jax.random key array {dtype}{shape}: carried as its key data "
 def is_key(aval) -> bool:
     """Does ``aval`` (or a dtype) hold typed PRNG keys?"""
     dtype = getattr(aval, "dtype", aval)
-    if isinstance(dtype, np.dtype):  # the fast path for every ordinary value
+    if dtype is None or isinstance(dtype, np.dtype):  # the fast path for every ordinary value
         return False
     import jax
 
-    return jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
+    try:
+        return jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
+    except TypeError:  # not a dtype at all (a token's aval)
+        return False
 
 
 def physical_aval(aval):

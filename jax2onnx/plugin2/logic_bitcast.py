@@ -60,5 +60,6 @@ def int_bits_to_float(ctx, x, src: np.dtype, dst: np.dtype):
     scale, implicit = _tables(dst, nexp, nmant, bias)
     frac = ctx.op("Add", ctx.op("Cast", mant, to=fdt), ctx.op("Gather", ctx.const(implicit), top, axis=0))
     value = ctx.op("Mul", frac, ctx.op("Gather", ctx.const(scale), top, axis=0))
-    is_nan = ctx.op("And", ctx.op("IsInf", value), ctx.op("Not", ctx.op("Equal", mant, ctx.const(np.array(0, udt)))))
+    has_mant = ctx.op("Not", ctx.op("Equal", mant, ctx.const(np.array(0, udt))))
+    is_nan = ctx.op("And", ctx.op("IsInf", value), has_mant)
     return ctx.op("Where", is_nan, ctx.const(np.array(np.nan, dst)), value)
