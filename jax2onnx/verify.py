@@ -113,23 +113,34 @@ def compare_outputs(actual: Sequence[Any], expected: Sequence[Any], rtol: float,
     return VerificationRecord(checks)
 
 
+def _is_key(x) -> bool:
+    import jax
+
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and not isinstance(dtype, np.dtype) and jax.dtypes.issubdtype(
+        dtype, jax.dtypes.prng_key)
+
+
 def allclose(fn, model, inputs: Sequence[Any], input_params: dict | None = None, *,
              rtol: float = 1e-5, atol: float = 1e-5,
              enable_double_precision: bool | None = None) -> VerificationRecord:
     """Run ``model`` in onnxruntime and ``fn`` in JAX on the same ``inputs``; compare.
 
     ``model`` is an ``onnx.ModelProto``, an ``onnx_ir.Model`` or a path. ``inputs``
-    are concrete arrays (one per positional argument). Models are run the way
-    ``to_onnx`` converts them (NNX/Equinox in inference mode). Complex inputs are fed
-    to onnxruntime as (re, im) float pairs and complex outputs read back the same way
-    (the convention of docs/complex.md).
+    are concrete arrays (one per positional argument); a typed PRNG key array
+    (``jax.random.key``) goes to JAX as is and to ONNX as its uint32 key data, and key
+    outputs are compared as key data. Complex inputs are fed to onnxruntime as (re, im)
+    float pairs and complex outputs read back the same way (docs/complex.md). Models are
+    run the way ``to_onnx`` converts them (NNX/Equinox in inference mode).
     """
     import jax
 
     from .frontend.adapters import prepare
     from .testing import ort as ort_utils
 
-    arrays = [np.asarray(x) for x in inputs]
+    # a typed PRNG key (jax.random.key) is fed to JAX as is and to ONNX as its uint32 key data
+    keys = [_is_key(x) for x in inputs]
+    arrays = [np.asarray(jax.random.key_data(x)) if k else np.asarray(x) for x, k in zip(inputs, keys)]
     sess = ort_utils.session(model)
     specs = ort_utils.input_specs(sess)
     if enable_double_precision is None:
@@ -142,6 +153,8 @@ def allclose(fn, model, inputs: Sequence[Any], input_params: dict | None = None,
         return complex_of(dt) if is_complex(a.dtype) and dt is not None else dt
 
     with jax.enable_x64(enable_double_precision):
-        cast = [a.astype(reference_dtype(a, dt)) if dt is not None else a for a, (_, dt, _) in zip(arrays, specs)]
-        expected = [np.asarray(x) for x in jax.tree_util.tree_leaves(prepared.reference(*cast))]
+        cast = [x if k else a.astype(reference_dtype(a, dt)) if dt is not None else a
+                for x, k, a, (_, dt, _) in zip(inputs, keys, arrays, specs)]
+        expected = [np.asarray(jax.random.key_data(x)) if _is_key(x) else np.asarray(x)
+                    for x in jax.tree_util.tree_leaves(prepared.reference(*cast))]
     return compare_outputs(actual, expected, rtol, atol)

@@ -11,7 +11,8 @@ import onnx_ir as ir
 from ..errors import UnsupportedPrimitiveError
 from ..plugin.complex_repr import DOC_STRING as COMPLEX_DOC, is_complex
 from ..plugin.jaxpr_utils import find_unsupported
-from .context import IrContext, ir_shape, ir_type
+from . import keys
+from .context import IrContext
 from .lower import PIPELINE, lower_eqns
 from .passes import optimize
 from .typing import fill_missing_types
@@ -40,11 +41,15 @@ def build_model(program, opset: int) -> ir.Model:
     if sites:
         raise UnsupportedPrimitiveError(PIPELINE, sites)
     ctx = IrContext(opset)
+    ctx.x64 = bool(program.enable_double_precision)
     used = _used_vars(jaxpr)
     inputs = []
     for name, var in zip(program.input_names, program.input_vars):
-        val = ir.Value(name=name, shape=ir_shape(var.aval.shape, var.aval.dtype), type=ir_type(var.aval.dtype))
-        if is_complex(var.aval.dtype):
+        dtype, shape = keys.ir_type_shape(var.aval)  # typed PRNG keys: uint32 key data
+        val = ir.Value(name=name, shape=shape, type=dtype)
+        if keys.is_key(var.aval):
+            val.doc_string = keys.key_doc(var.aval)
+        elif is_complex(var.aval.dtype):
             val.doc_string = COMPLEX_DOC
         inputs.append(val)
     for sym, (i, axis) in program.symbol_origins.items():
@@ -58,8 +63,8 @@ def build_model(program, opset: int) -> ir.Model:
         if id(array) not in by_id:  # tied weights share one initializer
             by_id[id(array)] = ctx.weight(array, name)
         weights.append(by_id[id(array)])
-    consts = [ctx.weight(c, ctx.fresh("const")) if isinstance(c, np.ndarray) or hasattr(c, "shape") else c
-              for c in program.consts]
+    consts = [ctx.weight(keys.host_value(c), ctx.fresh("const"))
+              if isinstance(c, np.ndarray) or hasattr(c, "shape") else c for c in program.consts]
     outs = lower_eqns(ctx, jaxpr, weights + inputs, consts)
     outputs = _name_outputs(ctx, outs, program.output_names, jaxpr.outvars)
     nodes = list(ctx.prologue.nodes) + list(ctx.tape.nodes)
@@ -92,8 +97,9 @@ def _name_outputs(ctx: IrContext, outs, names, outvars) -> list[ir.Value]:
         )
         if needs_copy:
             val = ctx.op("Identity", val)
-            val.type = ir_type(var.aval.dtype)
-            val.shape = ir_shape(var.aval.shape, var.aval.dtype)
+            val.type, val.shape = keys.ir_type_shape(var.aval)
+        if keys.is_key(var.aval):
+            val.doc_string = keys.key_doc(var.aval)
         val.name = name
         if is_complex(var.aval.dtype):
             val.doc_string = COMPLEX_DOC

@@ -92,6 +92,7 @@ class IrContext:
         self.eqn = None
         self.scope = ""
         self.metadata: dict[str, str] = {}
+        self.x64 = False  # the program's enable_double_precision (set on the root by build_model)
 
     # ---- naming ---------------------------------------------------------------------
     def fresh(self, prefix: str) -> str:

@@ -9,8 +9,10 @@ import onnx_ir as ir
 
 from ..errors import ConversionError, LoweringError
 from ..frontend.source import name_stack, source_line, type_str
+from ..plugin.index import FAMILY_OF
 from ..plugin.registry import lookup_eqn
-from .context import IrContext, ir_shape, ir_type
+from . import keys
+from .context import IrContext
 
 __all__ = ["lower_eqns", "value_of"]
 
@@ -32,10 +34,10 @@ def value_of(ctx: IrContext, atom) -> ir.Value:
 
 def _stamp(value: ir.Value, aval) -> None:
     """Give a freshly produced value the dtype/shape the jaxpr says it has."""
-    if value.type is None:
-        value.type = ir_type(aval.dtype)
-    if value.shape is None:
-        value.shape = ir_shape(aval.shape, aval.dtype)
+    if value.type is None or value.shape is None:
+        dtype, shape = keys.ir_type_shape(aval)  # typed PRNG keys: their uint32 key data
+        value.type = value.type or dtype
+        value.shape = value.shape if value.shape is not None else shape
 
 
 def _scope_of(eqn) -> str:
@@ -59,7 +61,10 @@ def lower_eqn(ctx: IrContext, eqn) -> None:
     if src:
         ctx.metadata["jax2onnx.source"] = src
     try:
-        out = fn(ctx, *args, **eqn.params)
+        if keys.touches_keys(eqn) and FAMILY_OF.get(prim) not in keys.KEY_AWARE_FAMILIES:
+            out = keys.lower_physical(ctx, eqn, args)  # slice/squeeze/... of typed keys
+        else:
+            out = fn(ctx, *args, **eqn.params)
     except ConversionError:
         raise
     except Exception as e:
@@ -89,7 +94,7 @@ def find_unsupported_for(eqn):
 def lower_eqns(ctx: IrContext, jaxpr, args, consts) -> list[ir.Value]:
     """Bind ``args``/``consts`` to the jaxpr's inputs, lower every eqn, return the outputs."""
     for var, val in zip(jaxpr.constvars, consts):
-        ctx.env[var] = val if isinstance(val, ir.Value) else ctx.const(np.asarray(val))
+        ctx.env[var] = val if isinstance(val, ir.Value) else ctx.const(np.asarray(keys.host_value(val)))
     for var, val in zip(jaxpr.invars, args):
         ctx.env[var] = val
     for eqn in jaxpr.eqns:

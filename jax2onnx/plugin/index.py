@@ -20,12 +20,12 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "logic": (
         "and", "or", "not", "xor", "shift_left", "shift_right_logical",
-        "shift_right_arithmetic", "population_count", "eq", "ne", "lt", "le", "gt", "ge",
+        "shift_right_arithmetic", "population_count", "eq", "ne", "lt", "le", "gt", "ge", "le_to", "lt_to",
         "select_n", "convert_element_type", "bitcast_convert_type",
     ),
     "shape": (
         "reshape", "broadcast_in_dim", "squeeze", "expand_dims", "transpose", "rev", "pad",
-        "concatenate", "split", "iota", "copy", "copy_p", "stop_gradient", "dim_as_value",
+        "concatenate", "split", "stack", "unstack", "iota", "copy", "copy_p", "stop_gradient", "dim_as_value",
     ),
     "indexing": ("slice", "dynamic_slice", "dynamic_update_slice"),
     "gather": ("gather",),
@@ -46,6 +46,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "control_flow": ("cond", "while", "scan"),
     "complex": ("complex", "real", "imag", "conj"),
     "fft": ("fft",),
+    "random": ("random_seed", "random_wrap", "random_unwrap", "random_clone", "random_bits",
+               "random_split", "random_fold_in", "threefry2x32", "iota_2x32_shape"),
 }
 
 #: primitive name -> family module name

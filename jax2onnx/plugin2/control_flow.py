@@ -23,6 +23,7 @@ import numpy as np
 import onnx_ir as ir
 
 from ..converter2.context import ir_shape, ir_type
+from ..converter2.keys import ir_type_shape, physical_aval
 from ..plugin.jaxpr_utils import closed_parts
 from ..plugin.registry import register
 
@@ -58,10 +59,10 @@ def _finish(sub, inputs: Sequence[ir.Value], outs: Sequence[ir.Value], avals, na
     for val, aval in zip(outs, avals):
         if id(val) not in own or id(val) in seen:
             val = sub.op("Identity", val)
-        if val.type is None:
-            val.type = ir_type(aval.dtype)
-        if val.shape is None:
-            val.shape = ir_shape(aval.shape, aval.dtype)
+        if val.type is None or val.shape is None:
+            dtype, shape = ir_type_shape(aval)  # typed PRNG keys: their uint32 key data
+            val.type = val.type or dtype
+            val.shape = val.shape if val.shape is not None else shape
         seen.add(id(val))
         result.append(val)
     return ir.Graph(list(inputs), result, nodes=list(sub.tape.nodes), name=name)
@@ -147,6 +148,12 @@ def cond(ctx, index, *operands, branches, **_):
 
 
 # ---- while ----------------------------------------------------------------------------------
+def _carry_value(ctx, aval) -> ir.Value:
+    """A typed loop-carry input (typed PRNG keys are carried as their key data)."""
+    phys = physical_aval(aval)
+    return _boundary_value(ctx, "carry", phys.dtype, phys.shape)
+
+
 def _loop_counter_inputs(ctx):
     it = _boundary_value(ctx, "iter", np.int64, ())
     cond_in = _boundary_value(ctx, "cond_in", np.bool_, ())
@@ -164,6 +171,7 @@ def _any(ctx, pred, batched: bool):
 
 def _select_rows(ctx, live, rank: int, new, old, aval):
     """``live`` (the carry's leading ``rank`` dims) ? new : old, per row."""
+    aval = physical_aval(aval)
     if len(aval.shape) > rank:
         live = ctx.op("Unsqueeze", live, ctx.const(np.arange(rank, len(aval.shape), dtype=np.int64)))
     if np.dtype(aval.dtype) == np.bool_:
@@ -188,7 +196,7 @@ def while_loop(ctx, *args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, *
     name = ctx.fresh("while_body")
     sub = ctx.subcontext(name)
     it, cond_in = _loop_counter_inputs(sub)
-    carried = [_boundary_value(sub, "carry", a.dtype, a.shape) for a in carry_avals]
+    carried = [_carry_value(sub, a) for a in carry_avals]
     if batched:
         # vmap with a batched predicate: only the rows whose predicate holds step
         live = sub.inline(cjaxpr, c_args + carried, cconsts)[0]
@@ -223,7 +231,7 @@ def scan(ctx, *args, jaxpr, num_consts, num_carry, length, reverse, **_):
     name = ctx.fresh("scan_body")
     sub = ctx.subcontext(name)
     it, cond_in = _loop_counter_inputs(sub)
-    carried = [_boundary_value(sub, "carry", a.dtype, a.shape) for a in carry_avals]
+    carried = [_carry_value(sub, a) for a in carry_avals]
     pos = sub.op("Sub", last, it) if reverse and xs else it
     x_t = [sub.op("Gather", x, pos, axis=0) for x in xs]
     outs = sub.inline(body_jaxpr, consts + carried + x_t, body_consts)

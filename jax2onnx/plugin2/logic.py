@@ -48,6 +48,33 @@ def ne(ctx, x, y, **_):
     return ctx.op("Not", _compare("Equal")(ctx, x, y))
 
 
+def _le_total(ctx, x, y):
+    """x <= y in IEEE total order (-0 < +0; NaN above everything): Or(y is NaN, And(x is
+    not NaN, x < y or (x == y and not (x is +0 and y is -0)))). A NaN's sign cannot be
+    read without BitCast, so every NaN counts as +NaN (the NaN JAX produces)."""
+    lt, eq = ctx.op("Less", x, y), ctx.op("Equal", x, y)
+    zero = ctx.const(np.array(0, _dt(ctx.in_avals[0])))
+    # 1/x is -inf for -0: the sign of a zero without its bits
+    pos_x = ctx.op("Greater", ctx.op("Reciprocal", x), zero)
+    neg_y = ctx.op("Less", ctx.op("Reciprocal", y), zero)
+    eq_ok = ctx.op("And", eq, ctx.op("Not", ctx.op("And", ctx.op("Equal", x, zero),
+                                                       ctx.op("And", pos_x, neg_y))))
+    finite_le = ctx.op("And", ctx.op("Not", ctx.op("IsNaN", x)), ctx.op("Or", lt, eq_ok))
+    return ctx.op("Or", ctx.op("IsNaN", y), finite_le)
+
+
+@register(PIPELINE, "le_to", "lt_to")
+def total_order_compare(ctx, x, y, **_):
+    """Total-order comparisons (sort-like searches): plain ordering for integers/bool;
+    for floats see ``_le_total``; lt_to(x, y) = not le_to(y, x)."""
+    prim = ctx.eqn.primitive.name
+    if not np.issubdtype(_dt(ctx.in_avals[0]), np.floating):
+        return _compare("LessOrEqual" if prim == "le_to" else "Less")(ctx, x, y)
+    if prim == "le_to":
+        return _le_total(ctx, x, y)
+    return ctx.op("Not", _le_total(ctx, y, x))
+
+
 # ---- boolean / bitwise ---------------------------------------------------------------------
 #: primitive -> (op for bool, op for integers)
 LOGICAL = {"and": ("And", "BitwiseAnd"), "or": ("Or", "BitwiseOr"), "xor": ("Xor", "BitwiseXor"),
@@ -184,14 +211,19 @@ def convert_element_type(ctx, x, *, new_dtype, **_):
 
 @register(PIPELINE, "bitcast_convert_type")
 def bitcast_convert_type(ctx, x, *, new_dtype, **_):
-    """Same-width reinterpretation: ONNX ``BitCast`` (opset >= 26). Earlier opsets and
-    width-changing bitcasts (which also change the shape) have no ONNX equivalent."""
+    """Same-width reinterpretation: ONNX ``BitCast`` (opset >= 26); before that, integer ->
+    float is decoded exactly with integer ops (``logic_bitcast``). Other directions before
+    26 and width-changing bitcasts (which also change the shape) have no ONNX equivalent."""
     src, dst = _dt(ctx.in_avals[0]), np.dtype(new_dtype)
     if src == dst:
         return x
     if src.itemsize != dst.itemsize:
         raise NotImplementedError(f"bitcast {src} -> {dst} changes the element width; ONNX BitCast "
                                   "only reinterprets same-width types")
+    if ctx.opset < 26 and src.kind in "iu" and dst.kind == "f" and dst.itemsize in (2, 4, 8):
+        from .logic_bitcast import int_bits_to_float  # exact integer-op decoding (uniform draws)
+
+        return int_bits_to_float(ctx, x, src, dst)
     if ctx.opset < 26:
         raise NotImplementedError(f"bitcast_convert_type needs ONNX BitCast (opset >= 26); "
                                   f"this conversion targets opset {ctx.opset}")

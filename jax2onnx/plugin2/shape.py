@@ -127,6 +127,24 @@ def concatenate(ctx, *xs, dimension, **_):
     return ctx.op("Concat", *xs, axis=int(dimension))
 
 
+@register(PIPELINE, "stack")
+def stack(ctx, *xs, axis, **_):
+    """lax stack (jnp.stack since JAX 0.10): Unsqueeze each operand at ``axis``, Concat."""
+    axes = ctx.const(np.array([int(axis)], np.int64))
+    parts = [ctx.op("Unsqueeze", x, axes) for x in xs]
+    return parts[0] if len(parts) == 1 else ctx.op("Concat", *parts, axis=int(axis))
+
+
+@register(PIPELINE, "unstack")
+def unstack(ctx, x, *, axis, **_):
+    """lax unstack: Split into ``shape[axis]`` (static) pieces, Squeeze each."""
+    n = len(ctx.out_avals)
+    axes = ctx.const(np.array([int(axis)], np.int64))
+    ones = ctx.const(np.ones(n, np.int64))
+    pieces = (x,) if n == 1 else ctx.op("Split", x, ones, axis=int(axis), num_outputs=n)
+    return tuple(ctx.op("Squeeze", p, axes) for p in pieces)
+
+
 @register(PIPELINE, "stop_gradient", "copy", "copy_p")
 def identity(ctx, x, **_):
     """copy / stop_gradient: the input value itself."""

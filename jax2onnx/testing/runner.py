@@ -9,7 +9,7 @@ import numpy as np
 from ..plugin.testcase import Testcase, get_case
 from .graph import op_histogram
 
-__all__ = ["run_case", "concrete_inputs", "DEFAULT_SIZES"]
+__all__ = ["run_case", "concrete_inputs", "DEFAULT_SIZES", "is_key_dtype", "random_keys"]
 
 DEFAULT_SIZES = (2, 7)
 
@@ -25,12 +25,41 @@ def _input_dtypes(case: Testcase, variant: str) -> list:
     for i, spec in enumerate(case.inputs):
         given = case.input_dtypes[i] if case.input_dtypes else None
         _, dt = _spec_shape_dtype(spec, given)
+        if is_key_dtype(dt):  # typed PRNG keys ("key" = JAX's default key<fry>)
+            out.append(key_dtype(dt))
+            continue
         dt = np.dtype(dt if dt is not None else np.float32)
         if variant == "f64":
             dt = {np.dtype(np.float32): np.dtype(np.float64), np.dtype(np.int32): np.dtype(np.int64),
                   np.dtype(np.complex64): np.dtype(np.complex128)}.get(dt, dt)
         out.append(dt)
     return out
+
+
+def is_key_dtype(dt) -> bool:
+    """A typed PRNG key dtype, or the catalog's shorthand ``"key"``."""
+    if isinstance(dt, str):
+        return dt == "key"
+    if dt is None or isinstance(dt, np.dtype) or isinstance(dt, type):
+        return False
+    import jax
+
+    return jax.dtypes.issubdtype(dt, jax.dtypes.prng_key)
+
+
+def key_dtype(dt):
+    import jax
+
+    return jax.eval_shape(lambda: jax.random.key(0)).dtype if isinstance(dt, str) else dt
+
+
+def random_keys(rng, shape, dtype):
+    """Typed keys with random (full-range uint32) key data."""
+    import jax
+
+    data_shape = jax.eval_shape(jax.random.key_data, jax.ShapeDtypeStruct(shape, dtype)).shape
+    return jax.random.wrap_key_data(rng.integers(0, 2 ** 32, data_shape, dtype=np.uint32),
+                                    impl=dtype._impl)  # the key type's own implementation
 
 
 def _bind(shape, env: dict) -> tuple[int, ...]:
@@ -41,10 +70,13 @@ def concrete_inputs(case: Testcase, dtypes, env: dict, seed: int) -> list[np.nda
     rng = np.random.default_rng(seed)
     shapes = [_bind(_spec_shape_dtype(s, None)[0], env) for s in case.inputs]
     if case.input_gen is not None:
-        return [np.asarray(a) for a in case.input_gen(rng, shapes, dtypes)]
+        return [a if is_key_dtype(getattr(a, "dtype", None)) else np.asarray(a)
+                for a in case.input_gen(rng, shapes, dtypes)]
     arrays = []
     for shape, dt in zip(shapes, dtypes):
-        if np.issubdtype(dt, np.floating):
+        if is_key_dtype(dt):
+            arrays.append(random_keys(rng, shape, dt))
+        elif np.issubdtype(dt, np.floating):
             arrays.append(rng.standard_normal(shape).astype(dt))
         elif np.issubdtype(dt, np.complexfloating):  # fed to ORT packed as (re, im) by allclose
             arrays.append((rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dt))

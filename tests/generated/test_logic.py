@@ -634,3 +634,75 @@ def test_uint64_bit_ops__static():
 
 def test_uint64_bit_ops__f64():
     run_case(FAMILY, 'uint64_bit_ops', 'f64')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_bitcast_u32_to_f32_opset23__static():
+    run_case(FAMILY, 'bitcast_u32_to_f32_opset23', 'static')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_bitcast_i32_to_f32_opset23__dynamic():
+    run_case(FAMILY, 'bitcast_i32_to_f32_opset23', 'dynamic')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_bitcast_i32_to_f32_opset23__static():
+    run_case(FAMILY, 'bitcast_i32_to_f32_opset23', 'static')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_bitcast_u16_to_f16_opset23__static():
+    run_case(FAMILY, 'bitcast_u16_to_f16_opset23', 'static')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_bitcast_u64_to_f64_opset23__static():
+    run_case(FAMILY, 'bitcast_u64_to_f64_opset23', 'static')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_bitcast_u64_to_f64_opset23__f64():
+    run_case(FAMILY, 'bitcast_u64_to_f64_opset23', 'f64')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_le_to_float__static():
+    run_case(FAMILY, 'le_to_float', 'static')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_le_to_float__f64():
+    run_case(FAMILY, 'le_to_float', 'f64')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_lt_to_float__static():
+    run_case(FAMILY, 'lt_to_float', 'static')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_lt_to_float__f64():
+    run_case(FAMILY, 'lt_to_float', 'f64')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_le_to_int__dynamic():
+    run_case(FAMILY, 'le_to_int', 'dynamic')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_le_to_int__static():
+    run_case(FAMILY, 'le_to_int', 'static')

@@ -533,3 +533,43 @@ def test_pad_int16_interior__dynamic():
 
 def test_pad_int16_interior__static():
     run_case(FAMILY, 'pad_int16_interior', 'static')
+
+
+@pytest.mark.ir_only
+def test_stack_last_axis__dynamic():
+    run_case(FAMILY, 'stack_last_axis', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_stack_last_axis__static():
+    run_case(FAMILY, 'stack_last_axis', 'static')
+
+
+@pytest.mark.ir_only
+def test_stack_last_axis__f64():
+    run_case(FAMILY, 'stack_last_axis', 'f64')
+
+
+@pytest.mark.ir_only
+def test_stack_axis0__dynamic():
+    run_case(FAMILY, 'stack_axis0', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_stack_axis0__static():
+    run_case(FAMILY, 'stack_axis0', 'static')
+
+
+@pytest.mark.ir_only
+def test_unstack_axis1__dynamic():
+    run_case(FAMILY, 'unstack_axis1', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_unstack_axis1__static():
+    run_case(FAMILY, 'unstack_axis1', 'static')
+
+
+@pytest.mark.ir_only
+def test_unstack_axis1__f64():
+    run_case(FAMILY, 'unstack_axis1', 'f64')

@@ -158,3 +158,43 @@ def _fill_amounts(a, vals):
     flat = a.reshape(-1)
     flat[:len(vals)] = vals[:flat.size]
     return flat.reshape(a.shape)
+
+
+# ---- after the flip (onnx_ir only) ----------------------------------------------------------------
+from ..testcase import LEGACY_FROZEN  # noqa: E402
+from jax._src.lax.lax import le_to_p, lt_to_p  # noqa: E402  (total-order compares: no public wrapper)
+
+
+def _bits_then_zero_sign(dtype):
+    """bitcast, plus ±inf where the result is a zero, so -0.0 vs +0.0 is checked too (the
+    zero test is on the bits: XLA's CPU arithmetic treats subnormals as zero)."""
+    def f(x):
+        v = lax.bitcast_convert_type(x, dtype)
+        return v, jnp.where(lax.shift_left(x, jnp.ones_like(x)) == 0, 1 / v, 0)
+    return f
+
+
+_F32_BITS = [0, 0x80000000, 1, 0x807FFFFF, 0x00800000, 0x3F800000, 0xC0200000, 0x7F7FFFFF, 0x7F800000,
+             0xFF800000, 0x7FC00000, 0x3FFFFFFF]
+testcase(F, "bitcast_u32_to_f32_opset23", "lax.bitcast_convert_type", fn=_bits_then_zero_sign(jnp.float32),
+         inputs=[(12,)], input_dtypes=[np.uint32], input_gen=fixed(_F32_BITS), rtol=0.0, atol=0.0,
+         forbid_ops=("BitCast",), ir_only=LEGACY_FROZEN)
+testcase(F, "bitcast_i32_to_f32_opset23", "lax.bitcast_convert_type", fn=_bits_then_zero_sign(jnp.float32),
+         inputs=[("B", 4)], input_dtypes=[I32], input_gen=ints(-(1 << 31), (1 << 31) - 1), rtol=0.0, atol=0.0,
+         ir_only=LEGACY_FROZEN)
+testcase(F, "bitcast_u16_to_f16_opset23", "lax.bitcast_convert_type", fn=_bits_then_zero_sign(jnp.float16),
+         inputs=[(6,)], input_dtypes=["uint16"], input_gen=fixed([0x3C00, 0x8000, 0x0001, 0xFC00, 0x7E00, 0x03FF]),
+         rtol=0.0, atol=0.0, ir_only=LEGACY_FROZEN)
+testcase(F, "bitcast_u64_to_f64_opset23", "lax.bitcast_convert_type",
+         fn=lambda x: _bits_then_zero_sign(jnp.float64)(x.astype(jnp.uint64)) if x.dtype == jnp.int64 else x,
+         inputs=[(6,)], input_dtypes=[I32], f64=True, rtol=0.0, atol=0.0, ir_only=LEGACY_FROZEN,
+         input_gen=fixed([0, -(1 << 63), 1, 0x3FF0000000000000, 0x7FF0000000000000, -1]))
+
+_TOTAL = fixed([-0.0, 0.0, np.nan, -np.inf, 1.0, 0.0, -0.0, np.nan],
+               [0.0, -0.0, 1.0, -np.inf, np.nan, 0.0, -1.0, np.nan])
+testcase(F, "le_to_float", "lax.le_to", fn=le_to_p.bind, inputs=[(8,), (8,)], input_gen=_TOTAL, f64=True,
+         ir_only=LEGACY_FROZEN)
+testcase(F, "lt_to_float", "lax.lt_to", fn=lt_to_p.bind, inputs=[(8,), (8,)], input_gen=_TOTAL, f64=True,
+         ir_only=LEGACY_FROZEN)
+testcase(F, "le_to_int", "lax.le_to", fn=le_to_p.bind, inputs=[("B", 4), ("B", 4)], input_dtypes=[I32, I32],
+         ir_only=LEGACY_FROZEN)

@@ -142,3 +142,13 @@ testcase(F, "iota_bfloat16", "lax.iota",
          inputs=[(4,)])
 testcase(F, "pad_int16_interior", "lax.pad", fn=lambda x: lax.pad(x, np.int16(-3), [(1, -1, 2)]), inputs=[("B",)],
          input_dtypes=[np.int16])
+
+# stack / unstack: primitives since JAX 0.10 (jnp.stack, jnp.unstack); onnx_ir only
+from ..testcase import LEGACY_FROZEN  # noqa: E402
+
+testcase(F, "stack_last_axis", "lax.stack", fn=lambda x, y: jnp.stack([x, y, x], axis=-1),
+         inputs=[("B", 3), ("B", 3)], f64=True, ir_only=LEGACY_FROZEN)
+testcase(F, "stack_axis0", "lax.stack", fn=lambda x: jnp.stack([x, 2 * x]), inputs=[("B", 3)],
+         ir_only=LEGACY_FROZEN)
+testcase(F, "unstack_axis1", "lax.unstack", fn=lambda x: jnp.unstack(x, axis=1), inputs=[("B", 3)],
+         f64=True, ir_only=LEGACY_FROZEN)
