@@ -44,6 +44,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "calls": ("jit", "pjit", "closed_call", "core_call", "remat2", "checkpoint",
               "custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr", "named_call"),
     "control_flow": ("cond", "while", "scan"),
+    # onnx_ir only (added after the flip; legacy has no module for these)
+    "float_bits": ("clz",),
 }
 
 #: primitive name -> family module name
