@@ -6,7 +6,9 @@ only supplies numbers: Chebyshev fits computed once, on first use, against
 Python's ``math`` module (correctly rounded-ish double references), plus exact
 series coefficients. Fits are evaluated in ONNX with Clenshaw's recurrence.
 
->>> import math
+>>> import decimal
+import decimal
+import math
 >>> fit = erfcx_fit("float64")  # t = -1/3 is x = 1
 >>> abs(fit.value(-1 / 3) - 2 * math.erfc(1.0) * math.exp(1.0)) < 1e-14
 True
@@ -14,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import decimal
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -147,3 +150,82 @@ GAMMA_SHIFT = 8
 def stirling_terms(dtype_name: str) -> int:
     """How many Bernoulli terms the asymptotic series needs at z >= GAMMA_SHIFT."""
     return 8 if is_double(dtype_name) else 5
+
+
+# ---- Hurwitz zeta (Euler-Maclaurin) ------------------------------------------------------
+#: terms summed directly before the Euler-Maclaurin tail; tail correction terms
+ZETA_DIRECT, ZETA_TAIL = 10, 12
+_B20_24 = (Fraction(-174611, 330), Fraction(854513, 138), Fraction(-236364091, 2730))
+
+
+def zeta_tail_coeffs() -> tuple[float, ...]:
+    """B_2j / (2j)! for j = 1 .. ZETA_TAIL (exact Bernoulli numbers, rounded once)."""
+    bern = BERNOULLI + _B20_24
+    return tuple(float(bern[j - 1] / math.factorial(2 * j)) for j in range(1, ZETA_TAIL + 1))
+
+
+# ---- exponentially scaled modified Bessel functions i0e / i1e ---------------------------------
+#: |x| <= BESSEL_SPLIT: fit in x; above: fit of sqrt(x) i_ne(x) in t = BESSEL_SPLIT / x
+BESSEL_SPLIT = 8.0
+
+
+def _bessel_scaled(order: int, x: float) -> float:
+    """e^-x I_order(x) for x >= 0, in 40-digit decimal arithmetic (rounded once to double):
+    the power series (positive terms) for x < 40, else the asymptotic expansion (its
+    smallest term is ~e^-2x)."""
+    with decimal.localcontext() as dc:
+        dc.prec = 40
+        X = decimal.Decimal(x)
+        if x < 40:
+            q = X * X / 4
+            term = decimal.Decimal(1) if order == 0 else X / 2
+            total, k = term, 0
+            while k < 5 or term > total * decimal.Decimal(10) ** -38:
+                k += 1
+                term = term * q / (k * (k + order))
+                total += term
+            return float(total * (-X).exp())
+        mu, term, total, k = 4 * order * order, decimal.Decimal(1), decimal.Decimal(1), 0
+        while abs(term) > decimal.Decimal(10) ** -38:
+            k += 1
+            nxt = term * -(mu - (2 * k - 1) ** 2) / (k * 8 * X)
+            if abs(nxt) >= abs(term):  # asymptotic: stop at the smallest term
+                break
+            term = nxt
+            total += term
+        return float(total / (2 * _PI_DEC * X).sqrt())
+
+
+_PI_DEC = decimal.Decimal("3.141592653589793238462643383279502884197")
+
+
+@lru_cache(maxsize=None)
+def bessel_fits(order: int, dtype_name: str) -> tuple[ChebFit, ChebFit]:
+    """(near fit, far fit): i0e(x) (i1e(x) / x for order 1) on [0, SPLIT]; sqrt(x) i_ne(x)
+    in t = SPLIT / x on (0, 1] (t = 0 is x = inf: 1/sqrt(2 pi))."""
+    double = is_double(dtype_name)
+
+    def near(x):
+        v = _bessel_scaled(order, x)
+        return v if order == 0 else (v / x if x > 0 else 0.5)
+
+    def far(t):
+        if t <= 0:
+            return 1 / math.sqrt(2 * math.pi)
+        x = BESSEL_SPLIT / t
+        return math.sqrt(x) * _bessel_scaled(order, x)
+
+    return (_fit_dct(near, 0.0, BESSEL_SPLIT, (26 + 2 * order) if double else 18),
+            _fit_dct(far, 0.0, 1.0, 24 if double else 11))
+
+
+def _fit_dct(fun, a: float, b: float, deg: int) -> ChebFit:
+    """Chebyshev interpolation at first-kind nodes by the discrete cosine sums (better
+    conditioned than a least-squares solve; fits at the last ulps)."""
+    n = deg + 1
+    theta = np.pi * (np.arange(n) + 0.5) / n
+    samples = np.array([fun(a + (math.cos(t) + 1) / 2 * (b - a)) for t in theta])
+    j2 = 2 * np.arange(n) + 1  # cos(k theta_j) = cos(pi (k (2j+1) mod 4n) / 2n): exact angle reduction
+    coeffs = [2.0 / n * math.fsum(samples * np.cos(np.pi * ((k * j2) % (4 * n)) / (2 * n))) for k in range(n)]
+    coeffs[0] /= 2
+    return ChebFit(a, b, tuple(coeffs))
