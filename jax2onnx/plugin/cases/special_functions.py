@@ -43,7 +43,7 @@ _gamma_gen = loguniform((0.02, 60.0), (0.02, 60.0), specials=(_GAMMA_A, _GAMMA_X
 testcase(F, "gammainc", "lax.igamma", fn=jss.gammainc, inputs=[("B", 16), ("B", 16)],
          input_gen=_gamma_gen, rtol=2e-4, atol=1e-6, **_IR)
 testcase(F, "gammaincc", "lax.igammac", fn=jss.gammaincc, inputs=[("B", 16), ("B", 16)],
-         input_gen=_gamma_gen, rtol=2e-4, atol=1e-6, **_IR)
+         input_gen=_gamma_gen, rtol=5e-4, atol=1e-6, **_IR)
 testcase(F, "igamma_grad_a", "lax.igamma_grad_a", fn=lax.igamma_grad_a, inputs=[("B", 16), ("B", 16)],
          input_gen=_gamma_gen, rtol=5e-4, atol=2e-6, **_IR)
 testcase(F, "gammainc_grad", "lax.igamma_grad_a",
