@@ -60,8 +60,8 @@ CASES = {
     "betainc": (lax.betainc, _beta_inputs, 1e-11, 1e-14),
     "zeta": (lax.zeta, _zeta_inputs, 1e-13, 0.0),
     "polygamma": (lax.polygamma, _polygamma_inputs, 1e-12, 1e-12),
-    "bessel_i0e": (lax.bessel_i0e, _bessel_inputs, 5e-15, 0.0),
-    "bessel_i1e": (lax.bessel_i1e, _bessel_inputs, 3e-14, 0.0),
+    "bessel_i0e": (lax.bessel_i0e, _bessel_inputs, 4e-15, 0.0),
+    "bessel_i1e": (lax.bessel_i1e, _bessel_inputs, 4e-15, 0.0),
 }
 
 

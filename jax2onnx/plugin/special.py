@@ -169,8 +169,8 @@ def zeta_tail_coeffs() -> tuple[float, ...]:
 BESSEL_SPLIT = 8.0
 
 
-def _bessel_scaled(order: int, x: float) -> float:
-    """e^-x I_order(x) for x >= 0, in 40-digit decimal arithmetic (rounded once to double):
+def _bessel_scaled(order: int, x, exact: bool = False):
+    """e^-x I_order(x) for x >= 0, in 40-digit decimal arithmetic (a Decimal when ``exact``):
     the power series (positive terms) for x < 40, else the asymptotic expansion (its
     smallest term is ~e^-2x)."""
     with decimal.localcontext() as dc:
@@ -184,7 +184,8 @@ def _bessel_scaled(order: int, x: float) -> float:
                 k += 1
                 term = term * q / (k * (k + order))
                 total += term
-            return float(total * (-X).exp())
+            r = total * (-X).exp()
+            return r if exact else float(r)
         mu, term, total, k = 4 * order * order, decimal.Decimal(1), decimal.Decimal(1), 0
         while abs(term) > decimal.Decimal(10) ** -38:
             k += 1
@@ -193,39 +194,67 @@ def _bessel_scaled(order: int, x: float) -> float:
                 break
             term = nxt
             total += term
-        return float(total / (2 * _PI_DEC * X).sqrt())
+        r = total / (2 * _PI_DEC * X).sqrt()
+        return r if exact else float(r)
 
 
 _PI_DEC = decimal.Decimal("3.141592653589793238462643383279502884197")
 
 
 @lru_cache(maxsize=None)
-def bessel_fits(order: int, dtype_name: str) -> tuple[ChebFit, ChebFit]:
-    """(near fit, far fit): i0e(x) (i1e(x) / x for order 1) on [0, SPLIT]; sqrt(x) i_ne(x)
-    in t = SPLIT / x on (0, 1] (t = 0 is x = inf: 1/sqrt(2 pi))."""
+def bessel_fits(order: int, dtype_name: str) -> tuple[ChebFit, ...]:
+    """(near fit of i_ne(x) on [0, SPLIT], far fit of sqrt(x) i_ne(x) in t = SPLIT / x on
+    (0, 1] (t = 0 is x = inf: 1/sqrt(2 pi))), plus for order 1 a fit of i1e(x) / x on
+    [0, 1] (relative accuracy as x -> 0; on [1, 8] i1e itself is the better-conditioned fit)."""
     double = is_double(dtype_name)
-
-    def near(x):
-        v = _bessel_scaled(order, x)
-        return v if order == 0 else (v / x if x > 0 else 0.5)
 
     def far(t):
         if t <= 0:
-            return 1 / math.sqrt(2 * math.pi)
-        x = BESSEL_SPLIT / t
-        return math.sqrt(x) * _bessel_scaled(order, x)
+            return 1 / (2 * _PI_DEC).sqrt()
+        x = decimal.Decimal(BESSEL_SPLIT) / t
+        return x.sqrt() * _bessel_scaled(order, x, exact=True)
 
-    return (_fit_dct(near, 0.0, BESSEL_SPLIT, (26 + 2 * order) if double else 18),
+    def ratio(x):
+        return _bessel_scaled(1, x, exact=True) / x if x > 0 else decimal.Decimal("0.5")
+
+    fits = (_fit_dct(lambda x: _bessel_scaled(order, x, exact=True), 0.0, BESSEL_SPLIT, 26 if double else 18),
             _fit_dct(far, 0.0, 1.0, 24 if double else 11))
+    if order == 1:
+        fits += (_fit_dct(ratio, 0.0, 1.0, 14 if double else 7),)
+    return fits
+
+
+def _cos_pi_frac(num: int, den: int) -> decimal.Decimal:
+    """cos(pi num / den) in 40-digit decimal arithmetic (Taylor series after exact reduction)."""
+    num %= 2 * den
+    if num > den:
+        num = 2 * den - num  # cos(2pi - t) = cos t
+    sign = 1
+    if 2 * num > den:
+        num, sign = den - num, -1  # cos(pi - t) = -cos t
+    with decimal.localcontext() as dc:
+        dc.prec = 45
+        t = _PI_DEC * num / den
+        term, total, k = decimal.Decimal(1), decimal.Decimal(1), 0
+        while abs(term) > decimal.Decimal(10) ** -44:
+            k += 2
+            term = -term * t * t / (k * (k - 1))
+            total += term
+        return sign * total
 
 
 def _fit_dct(fun, a: float, b: float, deg: int) -> ChebFit:
-    """Chebyshev interpolation at first-kind nodes by the discrete cosine sums (better
-    conditioned than a least-squares solve; fits at the last ulps)."""
+    """Chebyshev interpolation at first-kind nodes by the discrete cosine sums, in decimal
+    arithmetic on ``fun``'s Decimal values (``fun(x, exact=True)``); each coefficient is
+    rounded to double once."""
     n = deg + 1
-    theta = np.pi * (np.arange(n) + 0.5) / n
-    samples = np.array([fun(a + (math.cos(t) + 1) / 2 * (b - a)) for t in theta])
-    j2 = 2 * np.arange(n) + 1  # cos(k theta_j) = cos(pi (k (2j+1) mod 4n) / 2n): exact angle reduction
-    coeffs = [2.0 / n * math.fsum(samples * np.cos(np.pi * ((k * j2) % (4 * n)) / (2 * n))) for k in range(n)]
-    coeffs[0] /= 2
+    with decimal.localcontext() as dc:
+        dc.prec = 40
+        half_width = (decimal.Decimal(b) - decimal.Decimal(a)) / 2
+        nodes = [decimal.Decimal(a) + (_cos_pi_frac(2 * j + 1, 2 * n) + 1) * half_width for j in range(n)]
+        samples = [decimal.Decimal(fun(x)) for x in nodes]
+        coeffs = []
+        for k in range(n):
+            acc = sum((samples[j] * _cos_pi_frac(k * (2 * j + 1), 2 * n) for j in range(n)), decimal.Decimal(0))
+            coeffs.append(float(acc * 2 / n / (2 if k == 0 else 1)))
     return ChebFit(a, b, tuple(coeffs))
