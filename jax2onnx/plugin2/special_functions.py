@@ -44,9 +44,10 @@ def _eps(m) -> float:
 
 
 def _any(m, pred):
-    """A scalar bool: any element of ``pred`` is True (ReduceMax has no bool kernel)."""
+    """A scalar bool: any element of ``pred`` is True (ReduceMax has no bool kernel; the max
+    of an empty tensor is -inf, so ``> 0`` keeps a size-0 loop from running)."""
     as_float = m.op("Cast", pred, to=ir_dtype(m.dtype))
-    return m.op("Cast", m.op("ReduceMax", as_float, keepdims=0), to=ir_dtype(np.bool_))
+    return m.op("Greater", m.op("ReduceMax", as_float, keepdims=0), m.v(0.0))
 
 
 def _loop(m, shape, max_trip: int, first, init, step):

@@ -39,6 +39,16 @@ def test_gammaincc__f64():
 
 
 @pytest.mark.ir_only
+def test_gammainc_size0__static():
+    run_case(FAMILY, 'gammainc_size0', 'static')
+
+
+@pytest.mark.ir_only
+def test_gammainc_size0__f64():
+    run_case(FAMILY, 'gammainc_size0', 'f64')
+
+
+@pytest.mark.ir_only
 def test_igamma_grad_a__dynamic():
     run_case(FAMILY, 'igamma_grad_a', 'dynamic')
 

@@ -44,6 +44,7 @@ testcase(F, "gammainc", "lax.igamma", fn=jss.gammainc, inputs=[("B", 16), ("B", 
          input_gen=_gamma_gen, rtol=2e-4, atol=1e-6, **_IR)
 testcase(F, "gammaincc", "lax.igammac", fn=jss.gammaincc, inputs=[("B", 16), ("B", 16)],
          input_gen=_gamma_gen, rtol=5e-4, atol=1e-6, **_IR)
+testcase(F, "gammainc_size0", "lax.igamma", fn=jss.gammainc, inputs=[(0,), (0,)], **_IR)
 testcase(F, "igamma_grad_a", "lax.igamma_grad_a", fn=lax.igamma_grad_a, inputs=[("B", 16), ("B", 16)],
          input_gen=_gamma_gen, rtol=5e-4, atol=2e-6, **_IR)
 testcase(F, "gammainc_grad", "lax.igamma_grad_a",
