@@ -19,7 +19,8 @@ biased exponent and mantissa; the value is ``(1 + M 2^-p) 2^(E - bias)`` or the
 subnormal ``M 2^-p 2^emin``, both exact; ``E`` all ones gives ±inf / NaN. ~30 nodes.
 
 Bit-exact: every finite value (normals, subnormals, ±0) and ±inf, both directions,
-for float16/float32/float64 with signed or unsigned integers. Not bit-exact: NaN
+for float16/bfloat16/float32/float64 with signed or unsigned integers (and float16 <->
+bfloat16 through the 16-bit pattern). Not bit-exact: NaN
 payloads — any NaN becomes the canonical positive quiet NaN (``0x7fc00000`` for
 float32), and every NaN bit pattern decodes to a NaN. (Subnormals need a runtime that
 does not flush denormals; onnxruntime's CPU provider does not by default.)
@@ -135,13 +136,16 @@ def bits_to_float(ctx, x, src: np.dtype, dst: np.dtype):
 
 
 def bitcast_fallback(ctx, x, src: np.dtype, dst: np.dtype):
-    """Same-width float <-> integer reinterpretation without ``BitCast``."""
-    if src.kind == "f" and dst.kind in "iu":
+    """Same-width float <-> integer reinterpretation without ``BitCast`` (bfloat16 included)."""
+    src_f, dst_f = src.name in _FORMATS, dst.name in _FORMATS
+    if src_f and dst.kind in "iu":
         return float_to_bits(ctx, x, src, dst)
-    if src.kind in "iu" and dst.kind == "f":
+    if src.kind in "iu" and dst_f:
         return bits_to_float(ctx, x, src, dst)
     if src.kind in "iu" and dst.kind in "iu":
         return cast(ctx, x, dst)  # integer <-> integer of one width: Cast wraps bit-exactly
+    if src_f and dst_f:  # float16 <-> bfloat16: through the 16-bit pattern
+        return bits_to_float(ctx, float_to_bits(ctx, x, src, np.dtype(np.int32)), np.dtype(np.int32), dst)
     raise NotImplementedError(f"bitcast {src} -> {dst} below opset 26")
 
 
@@ -151,8 +155,6 @@ def _unsigned_view(ctx, x, dtype: np.dtype):
     bits = dtype.itemsize * 8
     same = np.dtype(f"uint{bits}")
     wide = np.dtype(np.uint64 if bits == 64 else np.uint32)
-    if dtype == np.bool_:
-        return cast(ctx, x, wide), wide, 1
     if dtype != same:
         x = cast(ctx, x, same)
     if same != wide:

@@ -596,3 +596,28 @@ def test_clz__f64():
 @pytest.mark.ir_only
 def test_clz_uint8__static():
     run_case(FAMILY, 'clz_uint8', 'static')
+
+
+@pytest.mark.ir_only
+def test_bitcast_bf16_to_i16__dynamic():
+    run_case(FAMILY, 'bitcast_bf16_to_i16', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_bitcast_bf16_to_i16__static():
+    run_case(FAMILY, 'bitcast_bf16_to_i16', 'static')
+
+
+@pytest.mark.ir_only
+def test_bitcast_u16_to_bf16__dynamic():
+    run_case(FAMILY, 'bitcast_u16_to_bf16', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_bitcast_u16_to_bf16__static():
+    run_case(FAMILY, 'bitcast_u16_to_bf16', 'static')
+
+
+@pytest.mark.ir_only
+def test_bitcast_f16_bf16__static():
+    run_case(FAMILY, 'bitcast_f16_bf16', 'static')

@@ -162,3 +162,14 @@ testcase(F, "clz", "lax.clz", fn=lax.clz, inputs=[("B", 16)], input_dtypes=[I32]
          input_gen=_words, **_EXACT)
 testcase(F, "clz_uint8", "lax.clz", fn=lax.clz, inputs=[(16,)], input_dtypes=[np.uint8],
          input_gen=_words, **_EXACT)
+
+# ---- bfloat16 (an ml_dtypes float: numpy kind 'V') and float16 <-> bfloat16 ---------------------
+testcase(F, "bitcast_bf16_to_i16", "lax.bitcast_convert_type", inputs=[("B", 16)], input_gen=floats(),
+         fn=lambda x: lax.bitcast_convert_type(x.astype(jnp.bfloat16), jnp.int16), **_EXACT)
+testcase(F, "bitcast_u16_to_bf16", "lax.bitcast_convert_type", inputs=[("B", 16)], input_gen=floats(),
+         fn=lambda x: lax.bitcast_convert_type(lax.bitcast_convert_type(x.astype(jnp.bfloat16), jnp.uint16),
+                                               jnp.bfloat16).astype(jnp.float32), **_EXACT)
+testcase(F, "bitcast_f16_bf16", "lax.bitcast_convert_type", inputs=[(24,)], input_gen=floats(),
+         fn=lambda x: (lax.bitcast_convert_type(x.astype(jnp.float16), jnp.bfloat16).astype(jnp.float32),
+                       lax.bitcast_convert_type(x.astype(jnp.bfloat16), jnp.float16).astype(jnp.float32)),
+         **_EXACT)
