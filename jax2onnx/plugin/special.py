@@ -26,7 +26,8 @@ import numpy as np
 from numpy.polynomial import chebyshev as _cheb
 
 __all__ = ["ChebFit", "erfcx_fit", "erfinv_fits", "erf_taylor", "stirling_terms",
-           "BERNOULLI", "is_double", "ERFC_SPLIT", "LOG_2PI_HALF"]
+           "BERNOULLI", "is_double", "ERFC_SPLIT", "LOG_2PI_HALF", "zeta_tail_coeffs", "ZETA_DIRECT",
+           "ZETA_TAIL", "bessel_fits", "BESSEL_SPLIT"]
 
 #: below this |x| erf uses its Taylor series and erfc = 1 - erf; above, erfc uses erfcx
 ERFC_SPLIT = 0.5
