@@ -48,6 +48,9 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "fft": ("fft",),
     "random": ("random_seed", "random_wrap", "random_unwrap", "random_clone", "random_bits",
                "random_split", "random_fold_in", "threefry2x32", "iota_2x32_shape"),
+    "float_bits": ("clz",),
+    "special_functions": ("igamma", "igammac", "igamma_grad_a", "regularized_incomplete_beta",
+                          "zeta", "polygamma", "bessel_i0e", "bessel_i1e"),
 }
 
 #: primitive name -> family module name

@@ -4,7 +4,9 @@ Both pipelines lower ``erf``/``erfc``/``erf_inv``/``lgamma``/``digamma`` (and th
 float64 fallbacks ORT lacks kernels for) with their own graph code; this module
 only supplies numbers: Chebyshev fits computed once, on first use, against
 Python's ``math`` module (correctly rounded-ish double references), plus exact
-series coefficients. Fits are evaluated in ONNX with Clenshaw's recurrence.
+series coefficients (Bernoulli terms for zeta, Chebyshev fits of i0e/i1e made in 40-digit
+decimal arithmetic for ``plugin2/special_functions.py``). Fits are evaluated in ONNX with
+Clenshaw's recurrence.
 
 >>> import math
 >>> fit = erfcx_fit("float64")  # t = -1/3 is x = 1
@@ -14,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import decimal
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,7 +26,8 @@ import numpy as np
 from numpy.polynomial import chebyshev as _cheb
 
 __all__ = ["ChebFit", "erfcx_fit", "erfinv_fits", "erf_taylor", "stirling_terms",
-           "BERNOULLI", "is_double", "ERFC_SPLIT", "LOG_2PI_HALF"]
+           "BERNOULLI", "is_double", "ERFC_SPLIT", "LOG_2PI_HALF", "zeta_tail_coeffs", "ZETA_DIRECT",
+           "ZETA_TAIL", "bessel_fits", "BESSEL_SPLIT"]
 
 #: below this |x| erf uses its Taylor series and erfc = 1 - erf; above, erfc uses erfcx
 ERFC_SPLIT = 0.5
@@ -147,3 +151,111 @@ GAMMA_SHIFT = 8
 def stirling_terms(dtype_name: str) -> int:
     """How many Bernoulli terms the asymptotic series needs at z >= GAMMA_SHIFT."""
     return 8 if is_double(dtype_name) else 5
+
+
+# ---- Hurwitz zeta (Euler-Maclaurin) ------------------------------------------------------
+#: terms summed directly before the Euler-Maclaurin tail; tail correction terms
+ZETA_DIRECT, ZETA_TAIL = 10, 12
+_B20_24 = (Fraction(-174611, 330), Fraction(854513, 138), Fraction(-236364091, 2730))
+
+
+def zeta_tail_coeffs() -> tuple[float, ...]:
+    """B_2j / (2j)! for j = 1 .. ZETA_TAIL (exact Bernoulli numbers, rounded once)."""
+    bern = BERNOULLI + _B20_24
+    return tuple(float(bern[j - 1] / math.factorial(2 * j)) for j in range(1, ZETA_TAIL + 1))
+
+
+# ---- exponentially scaled modified Bessel functions i0e / i1e ---------------------------------
+#: |x| <= BESSEL_SPLIT: fit in x; above: fit of sqrt(x) i_ne(x) in t = BESSEL_SPLIT / x
+BESSEL_SPLIT = 8.0
+
+
+def _bessel_scaled(order: int, x, exact: bool = False):
+    """e^-x I_order(x) for x >= 0, in 40-digit decimal arithmetic (a Decimal when ``exact``):
+    the power series (positive terms) for x < 40, else the asymptotic expansion (its
+    smallest term is ~e^-2x)."""
+    with decimal.localcontext() as dc:
+        dc.prec = 40
+        X = decimal.Decimal(x)
+        if x < 40:
+            q = X * X / 4
+            term = decimal.Decimal(1) if order == 0 else X / 2
+            total, k = term, 0
+            while k < 5 or term > total * decimal.Decimal(10) ** -38:
+                k += 1
+                term = term * q / (k * (k + order))
+                total += term
+            r = total * (-X).exp()
+            return r if exact else float(r)
+        mu, term, total, k = 4 * order * order, decimal.Decimal(1), decimal.Decimal(1), 0
+        while abs(term) > decimal.Decimal(10) ** -38:
+            k += 1
+            nxt = term * -(mu - (2 * k - 1) ** 2) / (k * 8 * X)
+            if abs(nxt) >= abs(term):  # asymptotic: stop at the smallest term
+                break
+            term = nxt
+            total += term
+        r = total / (2 * _PI_DEC * X).sqrt()
+        return r if exact else float(r)
+
+
+_PI_DEC = decimal.Decimal("3.141592653589793238462643383279502884197")
+
+
+@lru_cache(maxsize=None)
+def bessel_fits(order: int, dtype_name: str) -> tuple[ChebFit, ...]:
+    """(near fit of i_ne(x) on [0, SPLIT], far fit of sqrt(x) i_ne(x) in t = SPLIT / x on
+    (0, 1] (t = 0 is x = inf: 1/sqrt(2 pi))), plus for order 1 a fit of i1e(x) / x on
+    [0, 1] (relative accuracy as x -> 0; on [1, 8] i1e itself is the better-conditioned fit)."""
+    double = is_double(dtype_name)
+
+    def far(t):
+        if t <= 0:
+            return 1 / (2 * _PI_DEC).sqrt()
+        x = decimal.Decimal(BESSEL_SPLIT) / t
+        return x.sqrt() * _bessel_scaled(order, x, exact=True)
+
+    def ratio(x):
+        return _bessel_scaled(1, x, exact=True) / x if x > 0 else decimal.Decimal("0.5")
+
+    fits = (_fit_dct(lambda x: _bessel_scaled(order, x, exact=True), 0.0, BESSEL_SPLIT, 26 if double else 18),
+            _fit_dct(far, 0.0, 1.0, 24 if double else 11))
+    if order == 1:
+        fits += (_fit_dct(ratio, 0.0, 1.0, 14 if double else 7),)
+    return fits
+
+
+def _cos_pi_frac(num: int, den: int) -> decimal.Decimal:
+    """cos(pi num / den) in 40-digit decimal arithmetic (Taylor series after exact reduction)."""
+    num %= 2 * den
+    if num > den:
+        num = 2 * den - num  # cos(2pi - t) = cos t
+    sign = 1
+    if 2 * num > den:
+        num, sign = den - num, -1  # cos(pi - t) = -cos t
+    with decimal.localcontext() as dc:
+        dc.prec = 45
+        t = _PI_DEC * num / den
+        term, total, k = decimal.Decimal(1), decimal.Decimal(1), 0
+        while abs(term) > decimal.Decimal(10) ** -44:
+            k += 2
+            term = -term * t * t / (k * (k - 1))
+            total += term
+        return sign * total
+
+
+def _fit_dct(fun, a: float, b: float, deg: int) -> ChebFit:
+    """Chebyshev interpolation at first-kind nodes by the discrete cosine sums, in decimal
+    arithmetic on ``fun``'s Decimal values (``fun(x, exact=True)``); each coefficient is
+    rounded to double once."""
+    n = deg + 1
+    with decimal.localcontext() as dc:
+        dc.prec = 40
+        half_width = (decimal.Decimal(b) - decimal.Decimal(a)) / 2
+        nodes = [decimal.Decimal(a) + (_cos_pi_frac(2 * j + 1, 2 * n) + 1) * half_width for j in range(n)]
+        samples = [decimal.Decimal(fun(x)) for x in nodes]
+        coeffs = []
+        for k in range(n):
+            acc = sum((samples[j] * _cos_pi_frac(k * (2 * j + 1), 2 * n) for j in range(n)), decimal.Decimal(0))
+            coeffs.append(float(acc * 2 / n / (2 if k == 0 else 1)))
+    return ChebFit(a, b, tuple(coeffs))

@@ -293,39 +293,43 @@ def _reduced(m, x):
     return m.sub(x, m.op("Round", x))
 
 
+def lgamma_body(m, x):
+    """log|Gamma(x)| in ``m``'s dtype (also used by ``special_functions``)."""
+    refl = m.lt(x, 0.5)
+    g = _lgamma_ge_half(m, m.where(refl, m.sub(1.0, x), x))
+    s = m.abs(m.op("Sin", m.mul(_reduced(m, x), math.pi)))
+    out = m.where(refl, m.sub(m.log(m.div(math.pi, s)), g), g)
+    return m.where(m.op("IsInf", x), math.inf, out)  # the series gives inf - inf
+
+
 @register(PIPELINE, "lgamma")
 def lgamma(ctx, x, **_):
     """log|Gamma(x)|: shift + Stirling for x >= 0.5, reflection below (inf at poles)."""
-    def body(m, x):
-        refl = m.lt(x, 0.5)
-        g = _lgamma_ge_half(m, m.where(refl, m.sub(1.0, x), x))
-        s = m.abs(m.op("Sin", m.mul(_reduced(m, x), math.pi)))
-        out = m.where(refl, m.sub(m.log(m.div(math.pi, s)), g), g)
-        return m.where(m.op("IsInf", x), math.inf, out)  # the series gives inf - inf
+    return _in_float(ctx, lgamma_body, x)
 
-    return _in_float(ctx, body, x)
+
+def digamma_body(m, x):
+    """psi(x) in ``m``'s dtype (also used by ``special_functions``)."""
+    refl = m.lt(x, 0.5)
+    v = m.where(refl, m.sub(1.0, x), x)
+    z, use_shift = _shifted(m, v)
+    r = m.div(1.0, z)
+    r2 = m.mul(r, r)
+    k = special.stirling_terms(m.dtype.name)
+    coeffs = [float(b / (2 * (j + 1))) for j, b in enumerate(special.BERNOULLI[:k])]
+    psi = m.sub(m.sub(m.log(z), m.mul(r, 0.5)), m.mul(r2, m.horner(r2, coeffs)))
+    acc = m.div(1.0, v)
+    for i in range(1, special.GAMMA_SHIFT):
+        acc = m.add(acc, m.div(1.0, m.add(v, float(i))))
+    psi = m.where(use_shift, m.sub(psi, acc), psi)
+    t = m.mul(_reduced(m, x), math.pi)
+    cot = m.div(m.op("Cos", t), m.op("Sin", t))
+    out = m.where(refl, m.sub(psi, m.mul(cot, math.pi)), psi)
+    pole = m.op("And", m.le(x, 0.0), m.eq(x, m.op("Floor", x)))
+    return m.where(pole, math.nan, out)
 
 
 @register(PIPELINE, "digamma")
 def digamma(ctx, x, **_):
     """psi(x): shift + asymptotic series for x >= 0.5, reflection below, NaN at poles."""
-    def body(m, x):
-        refl = m.lt(x, 0.5)
-        v = m.where(refl, m.sub(1.0, x), x)
-        z, use_shift = _shifted(m, v)
-        r = m.div(1.0, z)
-        r2 = m.mul(r, r)
-        k = special.stirling_terms(m.dtype.name)
-        coeffs = [float(b / (2 * (j + 1))) for j, b in enumerate(special.BERNOULLI[:k])]
-        psi = m.sub(m.sub(m.log(z), m.mul(r, 0.5)), m.mul(r2, m.horner(r2, coeffs)))
-        acc = m.div(1.0, v)
-        for i in range(1, special.GAMMA_SHIFT):
-            acc = m.add(acc, m.div(1.0, m.add(v, float(i))))
-        psi = m.where(use_shift, m.sub(psi, acc), psi)
-        t = m.mul(_reduced(m, x), math.pi)
-        cot = m.div(m.op("Cos", t), m.op("Sin", t))
-        out = m.where(refl, m.sub(psi, m.mul(cot, math.pi)), psi)
-        pole = m.op("And", m.le(x, 0.0), m.eq(x, m.op("Floor", x)))
-        return m.where(pole, math.nan, out)
-
-    return _in_float(ctx, body, x)
+    return _in_float(ctx, digamma_body, x)

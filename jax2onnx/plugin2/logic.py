@@ -83,7 +83,14 @@ LOGICAL = {"and": ("And", "BitwiseAnd"), "or": ("Or", "BitwiseOr"), "xor": ("Xor
 
 def _logical(bool_op, int_op):
     def lower(ctx, *xs, **_):
-        return ctx.op(bool_op if _dt(ctx.in_avals[0]) == np.bool_ else int_op, *xs)
+        dtype = _dt(ctx.in_avals[0])
+        if dtype != np.bool_ and ctx.opset < 18:  # Bitwise* arrive in opset 18
+            from . import float_bits
+
+            if int_op == "BitwiseNot":
+                return float_bits.not_fallback(ctx, xs[0], dtype)
+            return float_bits.bitwise_fallback(ctx, bool_op.lower(), *xs, dtype)
+        return ctx.op(bool_op if dtype == np.bool_ else int_op, *xs)
 
     lower.__name__ = f"lower_{bool_op.lower()}"
     return lower
@@ -152,6 +159,12 @@ def shift_right_arithmetic(ctx, x, s, **_):
     su = ctx.op("Min", _shift_amount(ctx, s, dtype), ctx.const(np.asarray(bits - 1, dtype=wide)))
     top = ctx.op("GreaterOrEqual", xu, ctx.const(np.asarray(1 << (bits - 1), dtype=wide)))
     ones = ctx.const(np.asarray((1 << bits) - 1, dtype=wide))
+    if ctx.opset < 18:  # no BitwiseXor: x ^ m with m all ones or zero is arithmetic
+        from .float_bits import xor_mask
+
+        r = xor_mask(ctx, ctx.op("BitShift", xor_mask(ctx, xu, top, ones, wide), su, direction="RIGHT"),
+                     top, ones, wide)
+        return _back(ctx, r, dtype)
     m = ctx.op("Mul", cast(ctx, top, wide), ones)
     r = ctx.op("BitwiseXor", ctx.op("BitShift", ctx.op("BitwiseXor", xu, m), su, direction="RIGHT"), m)
     return _back(ctx, r, dtype)
@@ -161,6 +174,10 @@ def shift_right_arithmetic(ctx, x, s, **_):
 def population_count(ctx, x, **_):
     """SWAR bit count on the unsigned view (pairs, nibbles, bytes, then a multiply)."""
     dtype = _dt(ctx.in_avals[0])
+    if ctx.opset < 18:  # no BitwiseAnd: sum of the bit planes
+        from .float_bits import popcount_fallback
+
+        return popcount_fallback(ctx, x, dtype)
     v, wide, _ = _unsigned_wide(ctx, x, dtype)
     w = wide.itemsize * 8
 
@@ -211,20 +228,17 @@ def convert_element_type(ctx, x, *, new_dtype, **_):
 
 @register(PIPELINE, "bitcast_convert_type")
 def bitcast_convert_type(ctx, x, *, new_dtype, **_):
-    """Same-width reinterpretation: ONNX ``BitCast`` (opset >= 26); before that, integer ->
-    float is decoded exactly with integer ops (``logic_bitcast``). Other directions before
-    26 and width-changing bitcasts (which also change the shape) have no ONNX equivalent."""
+    """Same-width reinterpretation: ONNX ``BitCast`` (opset >= 26); earlier opsets rebuild
+    the bits arithmetically (``float_bits.bitcast_fallback``: bit-exact except NaN
+    payloads). Width-changing bitcasts (which also change the shape) are unsupported."""
     src, dst = _dt(ctx.in_avals[0]), np.dtype(new_dtype)
     if src == dst:
         return x
     if src.itemsize != dst.itemsize:
         raise NotImplementedError(f"bitcast {src} -> {dst} changes the element width; ONNX BitCast "
                                   "only reinterprets same-width types")
-    if ctx.opset < 26 and src.kind in "iu" and dst.kind == "f" and dst.itemsize in (2, 4, 8):
-        from .logic_bitcast import int_bits_to_float  # exact integer-op decoding (uniform draws)
-
-        return int_bits_to_float(ctx, x, src, dst)
     if ctx.opset < 26:
-        raise NotImplementedError(f"bitcast_convert_type needs ONNX BitCast (opset >= 26); "
-                                  f"this conversion targets opset {ctx.opset}")
+        from .float_bits import bitcast_fallback
+
+        return bitcast_fallback(ctx, x, src, dst)
     return ctx.op("BitCast", x, to=ir_dtype(dst))

@@ -41,7 +41,7 @@ Accuracy
     Every integer result (``random_bits``, ``split``, ``fold_in``, ``randint``, ``bernoulli``,
     ``permutation``, ``choice``, ``categorical``) is **bit-exact**: the ONNX graph runs the
     same uint32 arithmetic. Float draws start from exact bits (``uniform`` reinterprets
-    bits as a float in [1, 2): exact, see ``logic_bitcast``); distributions that apply
+    bits as a float in [1, 2): exact, see ``float_bits``); distributions that apply
     transcendental functions afterwards (``normal`` through ``erf_inv``, ``gumbel``
     through ``log``, ``truncated_normal``) differ from XLA only by those functions'
     rounding (a few ulp).
