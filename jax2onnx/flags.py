@@ -20,11 +20,18 @@ __all__ = [
     "debug_ir_dump",
     "optimize_enabled",
     "parse_bool",
+    "LEGACY_REMOVED_IN",
+    "warn_legacy_selected",
 ]
 
 #: The pipeline used when neither the argument nor the environment decides.
-#: May become True only while the parity gate passes (a test holds that).
-DEFAULT_USE_ONNX_IR = False
+#: May be True only while the parity gate passes (a test holds that). Flipped in 0.2.0.
+DEFAULT_USE_ONNX_IR = True
+
+#: the release that removes the legacy pipeline (frozen since the flip)
+LEGACY_REMOVED_IN = "0.3.0"
+
+_legacy_warned = False
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -55,6 +62,21 @@ def resolve_use_onnx_ir(use_onnx_ir: bool | None) -> bool:
         return use_onnx_ir
     env = _env_bool("JAX2ONNX_USE_ONNX_IR")
     return DEFAULT_USE_ONNX_IR if env is None else env
+
+
+def warn_legacy_selected(stacklevel: int = 3) -> None:
+    """One ``DeprecationWarning`` per process when a conversion selects the legacy pipeline."""
+    global _legacy_warned
+    if _legacy_warned:
+        return
+    _legacy_warned = True
+    import warnings
+
+    warnings.warn(
+        "the legacy pipeline (use_onnx_ir=False / JAX2ONNX_USE_ONNX_IR=0) is deprecated and frozen: "
+        f"it is removed in jax2onnx {LEGACY_REMOVED_IN}. onnx_ir is the default; report any difference "
+        "you need legacy for, with a model run under JAX2ONNX_SHADOW_COMPARE=1 (docs/adopting_onnx_ir.md)",
+        DeprecationWarning, stacklevel=stacklevel)
 
 
 def shadow_mode() -> str:

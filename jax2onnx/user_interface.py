@@ -105,6 +105,8 @@ def to_onnx(
         raise TypeError(f"external_data must be True, False or None, got {external_data!r}")
     use_ir = flags.resolve_use_onnx_ir(use_onnx_ir)
     pipeline = "onnx_ir" if use_ir else "legacy"
+    if not use_ir:
+        flags.warn_legacy_selected()
     from .frontend import trace
 
     program = trace(

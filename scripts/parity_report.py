@@ -44,6 +44,18 @@ def run_pytest(tests: list[str], out: str, jobs: int, extra: list[str]) -> tuple
     return shadow + ".summary.json", time.perf_counter() - t0, proc.returncode
 
 
+def _commit() -> str:
+    """The checked-out commit (``+dirty`` with uncommitted changes), recorded with each run."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return head + ("+dirty" if dirty else "")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(ROOT, "parity"), help="output directory (default ./parity)")
@@ -67,6 +79,7 @@ def main(argv=None) -> int:
     with open(summary_path, encoding="utf-8") as f:
         summary = json.load(f)
     report = build_report(summary, command=command, seconds=seconds)
+    report["commit"] = _commit()
     history_path = os.path.join(out, "history.jsonl")
     if args.no_history:
         from jax2onnx.shadow.parity import read_history

@@ -201,6 +201,7 @@ def history_entry(report: dict) -> dict:
     conds = _current_conditions(report)
     counts = report["counts"]
     return {"generated_at": report["generated_at"], "green": all(c["passed"] for c in conds),
+            "commit": report.get("commit", ""),
             "testcases": counts["testcases"], "legacy_passed": counts["legacy"]["passed"],
             "onnx_ir_passed": counts["onnx_ir"]["passed"], "mismatches": counts["shadow"]["cases_with_mismatch"],
             "median_ratio": report["timing"]["median_ratio"]}
