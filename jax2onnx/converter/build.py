@@ -49,6 +49,8 @@ def build_model(program, opset: int):
         raise UnsupportedPrimitiveError(PIPELINE, sites)
     _refuse_complex(program)
     ctx = LegacyContext(opset)
+    ctx.taken.update(program.input_names)  # the graph's names: everything else goes around them
+    ctx.taken.update(program.output_names)
     used = _used_vars(jaxpr)
     graph_inputs = [value_info(n, v.aval.dtype, v.aval.shape) for n, v in zip(program.input_names, program.input_vars)]
     for sym, (i, axis) in program.symbol_origins.items():

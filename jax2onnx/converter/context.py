@@ -47,12 +47,28 @@ class LegacyContext:
             self.symbol_sources: dict[str, tuple[str, int]] = {}
             self._const_cache: dict = {}
             self._counter = [0]
+            # every value name handed out so far, plus the graph's input/output names
+            # (reserved up front): fresh and explicit names are chosen around them
+            self.taken: set[str] = set()
         self._dims: dict[str, str] = {}
 
     # ---- names ---------------------------------------------------------------------
     def fresh(self, prefix: str) -> str:
-        self.root._counter[0] += 1
-        return f"{prefix}_{self.root._counter[0]}"
+        root = self.root
+        while True:
+            root._counter[0] += 1
+            name = f"{prefix}_{root._counter[0]}"
+            if name not in root.taken:
+                root.taken.add(name)
+                return name
+
+    def unique(self, name: str) -> str:
+        """``name`` itself when no value has it yet, else a fresh variant of it."""
+        root = self.root
+        if name in root.taken:
+            return self.fresh(name)
+        root.taken.add(name)
+        return name
 
     def name_of(self, atom) -> str:
         """The value name for a jaxpr Var or Literal (a literal becomes a constant)."""
@@ -111,8 +127,7 @@ class LegacyContext:
 
     def add_initializer(self, array, name: str) -> str:
         root = self.root
-        while name in root.initializer_names:
-            name = root.fresh(name)
+        name = self.unique(name)
         root.initializers.append(numpy_helper.from_array(np.asarray(array), name))
         root.initializer_names.add(name)
         return name
@@ -140,7 +155,7 @@ class LegacyContext:
                 )
             if sym not in root._dims:
                 src, axis = root.symbol_sources[sym]
-                out = f"dim_{sym}"
+                out = root.unique(f"dim_{sym}")
                 root.prologue.append(helper.make_node("Shape", [src], [out], name=f"Shape_{sym}",
                                                       start=axis, end=axis + 1))
                 root._dims[sym] = out

@@ -80,9 +80,22 @@ def build_model(program, opset: int) -> ir.Model:
     model = ir.Model(graph, ir_version=IR_VERSION_FOR_OPSET.get(opset, 10),
                      producer_name="jax2onnx", producer_version=_version(), functions=functions)
     optimize(model)
+    unique_names(model)
     fill_missing_types(model)
     log.debug("lowered %d eqns to %d nodes in %.3fs", len(jaxpr.eqns), len(graph), time.perf_counter() - t0)
     return model
+
+
+def unique_names(model: ir.Model) -> None:
+    """Make every value name unique (SSA), keeping graph input and output names exactly.
+
+    ``common.NameFixPass`` gives graph inputs, then outputs, precedence; initializers
+    (weights such as ``linear1.kernel``) and internal values that collide with them or
+    with each other are renamed (``linear1.kernel_1``).
+    """
+    from onnx_ir.passes.common import NameFixPass
+
+    NameFixPass()(model)
 
 
 def _name_outputs(ctx: IrContext, outs, names, outvars) -> list[ir.Value]:

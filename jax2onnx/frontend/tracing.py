@@ -9,7 +9,9 @@ from typing import Any, Sequence
 
 from ..errors import ConversionError
 from .adapters import prepare
+from .hints import check_callable, check_input_params, trace_hint
 from .inputs import normalize_inputs
+from .names import check_names, resolve_names
 from .patching import patches_active
 from .state import converting
 
@@ -48,26 +50,60 @@ class TracedProgram:
         return self.jaxpr.invars[: len(self.weight_names)]
 
 
-def _names(kind: str, given, default: list[str], count: int) -> list[str]:
-    if given is None:
-        return default
-    if isinstance(given, str) or not all(isinstance(n, str) and n for n in given):
-        raise TypeError(f"{kind} must be a list of non-empty strings, got {given!r}")
-    given = list(given)
-    if len(given) != count:
-        raise ValueError(f"{kind} has {len(given)} names but there are {count} {kind.split('_')[0]}s")
-    if len(set(given)) != len(given):
-        raise ValueError(f"{kind} must be unique, got {given!r}")
-    return given
+class _NoArrayOutput(ValueError):
+    """The callable returned no array (None, an empty tuple, ...)."""
 
 
-def _default_input_names(hint, count: int) -> list[str]:
-    names: list[str] = []
-    hint = list(hint or [])
-    for i in range(count):
-        n = hint[i] if i < len(hint) and hint[i] else None
-        names.append(n if n and n not in names else f"in_{i}")
-    return names
+class _NonArrayOutput(TypeError):
+    """The callable returned something that is not an array (a str, an object, ...)."""
+
+
+_SCALARS = (bool, int, float, complex)
+
+
+def _checked_outputs(call):
+    """``call`` that raises a clear error when its result holds no array or a non-array."""
+    import jax
+    import numpy as np
+
+    def run(ws, *args):
+        out = call(ws, *args)
+        leaves = jax.tree_util.tree_leaves_with_path(out)
+        for path, leaf in leaves:
+            if not isinstance(leaf, (jax.Array, np.ndarray, np.generic) + _SCALARS):
+                where = f"output{jax.tree_util.keystr(path)}" if path else "the output"
+                raise _NonArrayOutput(
+                    f"{where} is a {type(leaf).__name__} ({leaf!r:.60}); the callable must return arrays, "
+                    f"Python numbers, or a tuple/list/dict of them"
+                )
+        if not leaves:
+            raise _NoArrayOutput(
+                f"the callable returned {out!r:.60}, which holds no array; an ONNX model needs at least "
+                f"one output: return an array, a Python number, or a tuple/list/dict of them"
+            )
+        return out
+
+    return run
+
+
+def _as_traced(values, variables) -> list:
+    """``values`` converted to the dtypes the jaxpr gives their variables.
+
+    With x64 off, JAX computes float64/int64 weights and constants in 32 bits;
+    the initializers must then be 32-bit too (a float64 initializer feeding a
+    float32 op is an invalid model). Only mismatching arrays are copied.
+    """
+    import numpy as np
+
+    out = []
+    for v, var in zip(values, variables):
+        want = getattr(getattr(var, "aval", None), "dtype", None)
+        have = getattr(v, "dtype", None)
+        if want is not None and have is not None and np.dtype(have) != np.dtype(want):
+            v = np.asarray(v).astype(want)
+        out.append(v)
+    out.extend(values[len(out):])
+    return out
 
 
 def trace(
@@ -84,34 +120,46 @@ def trace(
     import jax
 
     t0 = time.perf_counter()
+    check_callable(fn)
     prepared = prepare(fn, input_params)
+    check_input_params(call_params := dict(input_params or {}))
     default_dtype = "float64" if enable_double_precision else "float32"
+    check_names("output_names", output_names)
     with jax.enable_x64(enable_double_precision):
-        specs, origins = normalize_inputs(inputs, default_dtype)
-        in_names = _names("input_names", input_names, _default_input_names(prepared.arg_names, len(specs)), len(specs))
+        specs, origins = normalize_inputs(inputs, default_dtype, enable_double_precision)
+        in_names, _ = resolve_names(input_names, None, prepared.arg_names, len(specs), 0)
         weight_specs = [jax.ShapeDtypeStruct(w.shape, w.dtype) for w in prepared.weight_values]
         try:
             with patches_active(), converting():
-                closed, out_shape = jax.make_jaxpr(prepared.call, return_shape=True)(weight_specs, *specs)
+                closed, out_shape = jax.make_jaxpr(_checked_outputs(prepared.call), return_shape=True)(
+                    weight_specs, *specs)
         except ConversionError:
             raise
+        except _NoArrayOutput as e:
+            raise ValueError(str(e)) from None
+        except _NonArrayOutput as e:
+            raise TypeError(str(e)) from None
         except Exception as e:
             shapes = ", ".join(f"{n}: {s.dtype}[{','.join(map(str, s.shape))}]" for n, s in zip(in_names, specs))
+            hint = trace_hint(fn, e, len(specs), call_params)
             raise ConversionError(
                 "trace",
                 f"tracing {prepared.display_name} with inputs ({shapes}) failed: "
-                f"{type(e).__name__}: {e}\nCheck that the inputs match what the callable "
-                f"expects and that shapes do not depend on concrete values of symbolic dims.",
+                f"{type(e).__name__}: {e}\n"
+                + (hint or "Check that the inputs match what the callable "
+                   "expects and that shapes do not depend on concrete values of symbolic dims."),
             ) from e
     n_out = len(closed.jaxpr.outvars)
-    out_names = _names("output_names", output_names, [f"out_{i}" for i in range(n_out)], n_out)
+    in_names, out_names = resolve_names(input_names, output_names, prepared.arg_names, len(specs), n_out)
+    weights = _as_traced(prepared.weight_values, closed.jaxpr.invars[: len(prepared.weight_values)])
+    consts = _as_traced(closed.consts, closed.jaxpr.constvars)
     seconds = time.perf_counter() - t0
     log.debug("traced %s: %d eqns in %.3fs", prepared.display_name, len(closed.jaxpr.eqns), seconds)
     return TracedProgram(
         jaxpr=closed.jaxpr,
-        consts=list(closed.consts),
+        consts=consts,
         weight_names=list(prepared.weight_names),
-        weight_values=list(prepared.weight_values),
+        weight_values=weights,
         input_names=in_names,
         output_names=out_names,
         symbol_origins=origins,
