@@ -6,8 +6,6 @@ import contextlib
 import gc
 import logging
 import os
-import shutil
-import tempfile
 import time
 from typing import Any, Sequence
 
@@ -22,7 +20,14 @@ RETURN_MODES = ("proto", "ir", "file")
 SUPPORTED_OPSETS = range(18, 27)  # 25-26: BitCast (bitcast_convert_type) needs 26
 
 
-def _validate(return_mode, output_path, opset, model_name):
+def _check_bool(name: str, value, allow_none: bool = False) -> None:
+    if isinstance(value, bool) or (allow_none and value is None):
+        return
+    accepted = "True, False or None" if allow_none else "True or False"
+    raise TypeError(f"{name} must be {accepted}, got {value!r} ({type(value).__name__})")
+
+
+def _validate(return_mode, output_path, opset, model_name, external_data=None):
     if return_mode not in RETURN_MODES:
         raise ValueError(f"return_mode must be one of {RETURN_MODES}, got {return_mode!r}")
     if isinstance(opset, bool) or not isinstance(opset, int) or opset not in SUPPORTED_OPSETS:
@@ -31,20 +36,21 @@ def _validate(return_mode, output_path, opset, model_name):
         )
     if not isinstance(model_name, str) or not model_name:
         raise TypeError(f"model_name must be a non-empty string, got {model_name!r}")
+    _check_bool("external_data", external_data, allow_none=True)
     if return_mode == "file":
         if output_path is None:
             raise ValueError("return_mode='file' needs output_path (where to write the .onnx file)")
-        if not isinstance(output_path, (str, os.PathLike)):
-            raise TypeError(f"output_path must be a str or os.PathLike, got {type(output_path).__name__}")
-        path = os.fspath(output_path)
-        if os.path.isdir(path):
-            raise ValueError(f"output_path {path!r} is a directory; give a file path such as model.onnx")
-        parent = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(parent):
-            raise ValueError(f"output_path {path!r}: directory {parent!r} does not exist")
+        from .writer import check_output_path
+
+        check_output_path(output_path)
     elif output_path is not None:
         raise ValueError(
             f"output_path is only used with return_mode='file' (got return_mode={return_mode!r})"
+        )
+    elif external_data is not None:
+        raise ValueError(
+            f"external_data is only used with return_mode='file' (got return_mode={return_mode!r}); "
+            f"the returned model holds its weights in memory"
         )
 
 
@@ -100,9 +106,8 @@ def to_onnx(
     >>> [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
     ['B', 4]
     """
-    _validate(return_mode, output_path, opset, model_name)
-    if external_data not in (None, True, False):
-        raise TypeError(f"external_data must be True, False or None, got {external_data!r}")
+    _validate(return_mode, output_path, opset, model_name, external_data)
+    _check_bool("enable_double_precision", enable_double_precision)
     use_ir = flags.resolve_use_onnx_ir(use_onnx_ir)
     pipeline = "onnx_ir" if use_ir else "legacy"
     if not use_ir:
@@ -153,53 +158,8 @@ def _dump(model) -> None:
     log.info("wrote IR dump to %s", out)
 
 
-#: ``external_data=None`` puts weights into a ``.data`` file above this size
-#: (protobuf cannot hold more than 2 GiB; keep headroom for the graph itself)
-EXTERNAL_DATA_AUTO_BYTES = 2**31 - 2**27
-
-
-def _weight_bytes(model) -> int:
-    if hasattr(model, "SerializeToString"):
-        return sum(t.ByteSize() for t in model.graph.initializer)
-    from .converter2.serialize import initializer_bytes
-
-    return initializer_bytes(model)
-
-
 def _write_file(model, path: str, external_data: bool | None) -> str:
-    """Write atomically: into a temp dir beside ``path``, then rename over it.
+    """Write atomically, the model and its data file as a pair (see :mod:`jax2onnx.writer`)."""
+    from .writer import write_model_file
 
-    With external data the weights go to ``<name>.onnx.data`` beside the model
-    (relative location); both files are written completely first, then renamed
-    into place (data file, then model), so a failure leaves no partial output.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    base = os.path.basename(path)
-    if external_data is None:
-        external_data = _weight_bytes(model) > EXTERNAL_DATA_AUTO_BYTES
-    data_name = base + ".data" if external_data else None
-    tmpdir = tempfile.mkdtemp(prefix=".jax2onnx-", dir=directory)
-    tmp = os.path.join(tmpdir, base)
-    try:
-        if hasattr(model, "SerializeToString"):
-            import onnx
-
-            if data_name:
-                onnx.save_model(model, tmp, save_as_external_data=True, all_tensors_to_one_file=True,
-                                location=data_name, size_threshold=1024)
-            else:
-                onnx.save_model(model, tmp)
-        else:
-            from .converter2.serialize import save
-
-            save(model, tmp, external_data=data_name)
-        if data_name:
-            os.replace(os.path.join(tmpdir, data_name), os.path.join(directory, data_name))
-        os.replace(tmp, path)
-    except BaseException as e:
-        if isinstance(e, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise ConversionError("save", f"writing {path!r} failed: {type(e).__name__}: {e}") from e
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-    return path
+    return write_model_file(model, path, external_data)

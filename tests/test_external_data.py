@@ -18,6 +18,7 @@ import pytest
 from flax import nnx
 
 from jax2onnx import allclose, to_onnx
+from jax2onnx.writer import data_file_pattern
 
 
 class _MLP(nnx.Module):
@@ -41,13 +42,15 @@ def test_small_model_file_modes(tmp_path, use_ir, external):
     out = to_onnx(model, [("B", 16)], use_onnx_ir=use_ir, return_mode="file",
                   output_path=str(path), external_data=external)
     assert out == str(path)
-    data = tmp_path / "mlp.onnx.data"
-    assert data.exists() == bool(external)
-    # nothing but the outputs is left in the directory (temp files cleaned up)
-    assert sorted(os.listdir(tmp_path)) == sorted(["mlp.onnx"] + (["mlp.onnx.data"] if external else []))
+    # nothing but the outputs is left in the directory (temp files cleaned up); the data
+    # file's name is unique to the write (mlp.onnx.<8 hex>.data), see jax2onnx/writer.py
+    files = sorted(os.listdir(tmp_path))
+    datas = [f for f in files if data_file_pattern("mlp.onnx").fullmatch(f)]
+    assert files == sorted(["mlp.onnx"] + datas) and len(datas) == int(bool(external))
     proto = onnx.load(str(path), load_external_data=False)
     if external:
-        assert _locations(proto) == {"mlp.onnx.data"}  # relative, beside the model
+        data = tmp_path / datas[0]
+        assert _locations(proto) == {datas[0]}  # relative, beside the model
         assert os.path.getsize(data) >= (16 * 64 + 64 * 8) * 4 > os.path.getsize(path)
     else:
         assert _locations(proto) == set()
@@ -67,6 +70,8 @@ def test_rewrite_replaces_both_files(tmp_path):
     x = np.ones((2, 16), np.float32)
     assert bool(allclose(b, path, [x]))
     assert not bool(allclose(a, path, [x]))
+    # the first write's data file went with its model: one pair is left
+    assert len([f for f in os.listdir(tmp_path) if f.endswith(".data")]) == 1
 
 
 def test_streamed_single_file_keeps_every_weight(tmp_path):
@@ -104,10 +109,11 @@ def test_model_over_2gb_uses_external_data(tmp_path):
     assert weight_bytes > 2**31
     path = str(tmp_path / "huge.onnx")
     to_onnx(model, [("B", 8192)], use_onnx_ir=True, return_mode="file", output_path=path)  # None: by size
-    data = path + ".data"
+    (name,) = [f for f in os.listdir(tmp_path) if data_file_pattern("huge.onnx").fullmatch(f)]
+    data = str(tmp_path / name)
     assert os.path.exists(data) and os.path.getsize(data) >= weight_bytes
     assert os.path.getsize(path) < 1 << 20
-    assert _locations(onnx.load(path, load_external_data=False)) == {"huge.onnx.data"}
+    assert _locations(onnx.load(path, load_external_data=False)) == {name}
     onnx.checker.check_model(path)
     del model  # free the JAX copies before onnxruntime maps the data
 
