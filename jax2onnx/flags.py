@@ -84,13 +84,24 @@ def shadow_mode() -> str:
     raw = os.environ.get("JAX2ONNX_SHADOW_COMPARE", "").strip().lower()
     if raw == "strict":
         return "strict"
-    return "warn" if parse_bool("JAX2ONNX_SHADOW_COMPARE", raw) else "off"
+    try:
+        return "warn" if parse_bool("JAX2ONNX_SHADOW_COMPARE", raw) else "off"
+    except ValueError as e:
+        raise ValueError(f"{e}, or strict") from None
 
 
 def shadow_max_bytes() -> int:
     """Numeric shadow comparison runs only when inputs+weights are below this size."""
     raw = os.environ.get("JAX2ONNX_SHADOW_MAX_BYTES", "")
-    return int(raw) if raw.strip() else 64 * 1024 * 1024
+    if not raw.strip():
+        return 64 * 1024 * 1024
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(f"JAX2ONNX_SHADOW_MAX_BYTES={raw!r} is not a byte count; use a non-negative integer such as 67108864")
+    return value
 
 
 def shadow_report_path() -> str | None:

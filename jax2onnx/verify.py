@@ -121,6 +121,46 @@ def _is_key(x) -> bool:
         dtype, jax.dtypes.prng_key)
 
 
+def _session(ort_utils, model):
+    import os
+
+    if isinstance(model, (str, os.PathLike)) and not os.path.isfile(os.fspath(model)):
+        raise FileNotFoundError(f"allclose: no model file at {os.fspath(model)!r}")
+    try:
+        return ort_utils.session(model)
+    except TypeError:
+        raise
+    except Exception as e:  # onnxruntime's own exception types
+        where = f" {os.fspath(model)!r}" if isinstance(model, (str, os.PathLike)) else ""
+        raise ValueError(f"allclose: onnxruntime cannot load the model{where}: {e}") from e
+
+
+def _check_shapes(specs, arrays) -> None:
+    """Each array's rank and static dims must match the model input; a symbol one size."""
+    if len(specs) != len(arrays):
+        raise ValueError(
+            f"allclose: the model has {len(specs)} inputs ({', '.join(n for n, _, _ in specs)}) "
+            f"but {len(arrays)} arrays were given"
+        )
+    sizes: dict[str, tuple[int, str]] = {}
+    for (name, _, shape), a in zip(specs, arrays):
+        if shape is None:
+            continue
+        want = "[" + ", ".join(str(d) for d in shape) + "]"
+        if a.ndim != len(shape):
+            raise ValueError(f"allclose: input {name!r} has rank {len(shape)} {want}; got an array of shape {list(a.shape)}")
+        for d, n in zip(shape, a.shape):
+            if isinstance(d, int) and d != n:
+                raise ValueError(f"allclose: input {name!r} has shape {want}; got an array of shape {list(a.shape)}")
+            if isinstance(d, str) and d:
+                seen = sizes.setdefault(d, (n, name))
+                if seen[0] != n:
+                    raise ValueError(
+                        f"allclose: symbolic dim {d!r} is {seen[0]} in input {seen[1]!r} but {n} in input {name!r}; "
+                        f"one symbol is one size"
+                    )
+
+
 def allclose(fn, model, inputs: Sequence[Any], input_params: dict | None = None, *,
              rtol: float = 1e-5, atol: float = 1e-5,
              enable_double_precision: bool | None = None) -> VerificationRecord:
@@ -132,17 +172,30 @@ def allclose(fn, model, inputs: Sequence[Any], input_params: dict | None = None,
     outputs are compared as key data. Complex inputs are fed to onnxruntime as (re, im)
     float pairs and complex outputs read back the same way (docs/complex.md). Models are
     run the way ``to_onnx`` converts them (NNX/Equinox in inference mode).
+
+    Raises ``FileNotFoundError`` (no file at the model path), ``TypeError``
+    (``model`` or ``inputs`` of the wrong kind) and ``ValueError`` (a model
+    onnxruntime cannot load; a wrong number of inputs; an input whose rank or
+    shape the model does not accept, or symbolic dims with two sizes).
     """
     import jax
 
     from .frontend.adapters import prepare
     from .testing import ort as ort_utils
 
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, (list, tuple)):
+        raise TypeError(
+            f"inputs must be a list or tuple of arrays, one per model input, got {type(inputs).__name__}"
+            + (" (wrap a single array: [x])" if hasattr(inputs, "shape") else "")
+        )
+    if enable_double_precision is not None and not isinstance(enable_double_precision, bool):
+        raise TypeError(f"enable_double_precision must be True, False or None, got {enable_double_precision!r}")
     # a typed PRNG key (jax.random.key) is fed to JAX as is and to ONNX as its uint32 key data
     keys = [_is_key(x) for x in inputs]
     arrays = [np.asarray(jax.random.key_data(x)) if k else np.asarray(x) for x, k in zip(inputs, keys)]
-    sess = ort_utils.session(model)
+    sess = _session(ort_utils, model)
     specs = ort_utils.input_specs(sess)
+    _check_shapes(specs, [pack(a) for a in arrays])  # complex arrays as (re, im) pairs
     if enable_double_precision is None:
         enable_double_precision = any(dt in (np.float64, np.int64) for _, dt, _ in specs) or any(
             o.type in ("tensor(double)", "tensor(int64)") for o in sess.get_outputs())

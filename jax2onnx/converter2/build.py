@@ -95,7 +95,36 @@ def unique_names(model: ir.Model) -> None:
     """
     from onnx_ir.passes.common import NameFixPass
 
+    if _names_unique(model):  # the common case: one cheap scan, nothing to rename
+        return
     NameFixPass()(model)
+
+
+_SUBGRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
+
+
+def _collect_names(graph: ir.Graph, names: list) -> None:
+    names.extend(v.name for v in graph.inputs)
+    for node in graph:
+        names.extend(v.name for v in node.outputs)
+        if node.op_type in _SUBGRAPH_OPS:
+            for attr in node.attributes.values():
+                if attr.type == ir.AttributeType.GRAPH:
+                    _collect_names(attr.value, names)
+                elif attr.type == ir.AttributeType.GRAPHS:
+                    for g in attr.value:
+                        _collect_names(g, names)
+
+
+def _names_unique(model: ir.Model) -> bool:
+    for graph in [model.graph] + [fn.graph for fn in model.functions.values()]:
+        names = list(graph.initializers)
+        _collect_names(graph, names)
+        if len(set(names)) != len(names) or None in names:
+            return False
+        if len({id(v) for v in graph.outputs}) != len(graph.outputs):  # one value twice among the outputs
+            return False
+    return True
 
 
 def _name_outputs(ctx: IrContext, outs, names, outvars) -> list[ir.Value]:
