@@ -14,6 +14,7 @@ from ..plugin.jaxpr_utils import find_unsupported
 from . import keys
 from .context import IrContext
 from .lower import PIPELINE, lower_eqns
+from .naming import unique_names
 from .passes import optimize
 from .typing import fill_missing_types
 
@@ -84,47 +85,6 @@ def build_model(program, opset: int) -> ir.Model:
     fill_missing_types(model)
     log.debug("lowered %d eqns to %d nodes in %.3fs", len(jaxpr.eqns), len(graph), time.perf_counter() - t0)
     return model
-
-
-def unique_names(model: ir.Model) -> None:
-    """Make every value name unique (SSA), keeping graph input and output names exactly.
-
-    ``common.NameFixPass`` gives graph inputs, then outputs, precedence; initializers
-    (weights such as ``linear1.kernel``) and internal values that collide with them or
-    with each other are renamed (``linear1.kernel_1``).
-    """
-    from onnx_ir.passes.common import NameFixPass
-
-    if _names_unique(model):  # the common case: one cheap scan, nothing to rename
-        return
-    NameFixPass()(model)
-
-
-_SUBGRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
-
-
-def _collect_names(graph: ir.Graph, names: list) -> None:
-    names.extend(v.name for v in graph.inputs)
-    for node in graph:
-        names.extend(v.name for v in node.outputs)
-        if node.op_type in _SUBGRAPH_OPS:
-            for attr in node.attributes.values():
-                if attr.type == ir.AttributeType.GRAPH:
-                    _collect_names(attr.value, names)
-                elif attr.type == ir.AttributeType.GRAPHS:
-                    for g in attr.value:
-                        _collect_names(g, names)
-
-
-def _names_unique(model: ir.Model) -> bool:
-    for graph in [model.graph] + [fn.graph for fn in model.functions.values()]:
-        names = list(graph.initializers)
-        _collect_names(graph, names)
-        if len(set(names)) != len(names) or None in names:
-            return False
-        if len({id(v) for v in graph.outputs}) != len(graph.outputs):  # one value twice among the outputs
-            return False
-    return True
 
 
 def _name_outputs(ctx: IrContext, outs, names, outvars) -> list[ir.Value]:
