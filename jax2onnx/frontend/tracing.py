@@ -11,7 +11,7 @@ from ..errors import ConversionError
 from .adapters import prepare
 from .hints import check_callable, check_input_params, trace_hint
 from .inputs import normalize_inputs
-from .names import check_names, resolve_names
+from .names import check_user_names, resolve_names
 from .patching import patches_active
 from .state import converting
 
@@ -124,7 +124,7 @@ def trace(
     prepared = prepare(fn, input_params)
     check_input_params(call_params := dict(input_params or {}))
     default_dtype = "float64" if enable_double_precision else "float32"
-    check_names("output_names", output_names)
+    input_names, output_names = check_user_names(input_names, output_names)
     with jax.enable_x64(enable_double_precision):
         specs, origins = normalize_inputs(inputs, default_dtype, enable_double_precision)
         in_names, _ = resolve_names(input_names, None, prepared.arg_names, len(specs), 0)
