@@ -99,7 +99,11 @@ def _as_traced(values, variables) -> list:
     for v, var in zip(values, variables):
         want = getattr(getattr(var, "aval", None), "dtype", None)
         have = getattr(v, "dtype", None)
-        if want is not None and have is not None and np.dtype(have) != np.dtype(want):
+        try:  # extended dtypes (PRNG keys) are not numpy dtypes: never converted here
+            differs = want is not None and have is not None and np.dtype(have) != np.dtype(want)
+        except TypeError:
+            differs = False
+        if differs:
             v = np.asarray(v).astype(want)
         out.append(v)
     out.extend(values[len(out):])
