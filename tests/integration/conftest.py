@@ -7,7 +7,12 @@ travel in ``user_properties``, so the table is complete under pytest-xdist too.
 
 from __future__ import annotations
 
+import os
+
 from ._check import PROP
+
+# Keras picks its backend at first import; test_keras.py sets this too (for direct runs)
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 
 def _rows(terminalreporter):
@@ -26,7 +31,7 @@ def pytest_terminal_summary(terminalreporter):
         return
     w = terminalreporter
     w.section("integration: library x model")
-    w.write_line(f"{'library':<13} {'model':<34} {'nodes':>6} {'max err':>9} {'conv s':>7}  status")
+    w.write_line(f"{'library':<13} {'model':<42} {'nodes':>6} {'max err':>9} {'conv s':>7}  status")
     for r in rows:
-        w.write_line(f"{r['library']:<13} {r['model']:<34} {r['nodes']:>6} {r['max_abs_error']:>9.2e} "
+        w.write_line(f"{r['library']:<13} {r['model']:<42} {r['nodes']:>6} {r['max_abs_error']:>9.2e} "
                      f"{r['seconds']:>7.2f}  {r['status']}")

@@ -274,3 +274,53 @@ def test_recurrent(tmp_path, record_property, kind):
     model = _rnn_model(layer)
     path, secs = export(model, tmp_path, _rand(7, 5)(1))
     check(record_property, LIB, kind, path, reference(model), _rand(7, 5), seconds=secs)
+
+
+def test_masked_recurrent_stack(tmp_path, record_property):
+    """Masking → SimpleRNN → Bidirectional(GRU, merge "sum") → LSTM(go_backwards); padded steps masked."""
+    inp = keras.Input((7, 5))
+    x = layers.Masking(mask_value=0.0)(inp)
+    x = layers.SimpleRNN(6, return_sequences=True)(x)
+    x = layers.Bidirectional(layers.GRU(4, return_sequences=True), merge_mode="sum")(x)
+    model = keras.Model(inp, layers.LSTM(5, go_backwards=True)(x))
+    randomize(model)
+
+    def make(b):
+        x = np.random.default_rng(b).standard_normal((b, 7, 5)).astype(np.float32)
+        x[b // 2:, 5:] = 0.0  # trailing padding on the last examples: the mask matters
+        return [x]
+
+    path, secs = export(model, tmp_path, make(1))
+    check(record_property, LIB, "Masking/SimpleRNN/Bi-GRU/LSTM backwards", path, reference(model), make,
+          seconds=secs)
+
+
+def test_transformer_block(tmp_path, record_property):
+    """Embedding → MultiHeadAttention (causal) → residual LayerNormalization → gelu MLP → pooling."""
+    inp = keras.Input((10,), dtype="int32")
+    x = layers.Embedding(50, 16)(inp)
+    a = layers.MultiHeadAttention(num_heads=2, key_dim=8)(x, x, use_causal_mask=True)
+    x = layers.LayerNormalization()(x + a)
+    x = layers.Dense(16)(layers.Dense(32, activation="gelu")(x))
+    model = keras.Model(inp, layers.GlobalAveragePooling1D()(x))
+    randomize(model)
+
+    def make(b):
+        return [np.random.default_rng(b).integers(0, 50, (b, 10)).astype(np.int32)]
+
+    path, secs = export(model, tmp_path, make(1))
+    check(record_property, LIB, "transformer block (MHA causal)", path, reference(model), make, seconds=secs,
+          fused=("LayerNormalization", "Gelu"))
+
+
+def test_conv_zoo(tmp_path, record_property):
+    """ZeroPadding2D, SeparableConv2D, Conv2DTranspose, UpSampling2D, Reshape, Permute, causal Conv1D."""
+    inp = keras.Input((16, 16, 3))
+    x = layers.SeparableConv2D(8, 3, activation="relu")(layers.ZeroPadding2D(1)(inp))
+    x = layers.UpSampling2D(2)(layers.Conv2DTranspose(8, 3, strides=2, padding="same")(x))
+    x = layers.Permute((2, 1))(layers.Reshape((-1, 4))(layers.Conv2D(4, 3, strides=4)(x)))
+    model = keras.Model(inp, layers.Flatten()(layers.Conv1D(6, 3, padding="causal")(x)))
+    randomize(model)
+    path, secs = export(model, tmp_path, _rand(16, 16, 3)(1))
+    check(record_property, LIB, "conv zoo (separable/transpose/upsample)", path, reference(model),
+          _rand(16, 16, 3), seconds=secs)
