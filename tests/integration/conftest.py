@@ -17,7 +17,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 def _rows(terminalreporter):
     rows = {}
-    for key in ("passed", "xfailed", "failed"):
+    for key in ("passed", "xfailed", "xpassed", "failed"):
         for rep in terminalreporter.stats.get(key, ()):
             for name, value in getattr(rep, "user_properties", ()):
                 if name == PROP:

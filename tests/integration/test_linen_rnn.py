@@ -1,13 +1,12 @@
 """Flax Linen recurrent layers: ``nn.RNN(nn.LSTMCell)``, ``nn.RNN(nn.GRUCell)``, ``nn.Bidirectional``.
 
 Converted as ``lambda x: module.apply(variables, x)`` on batch-major sequences
-``("B", T, F)``. ``nn.RNN`` without ``initial_carry`` builds its carry from a
-fixed ``random.key(0)`` that the zero carry initializers never read: the jaxpr
-then holds a dead ``random_seed``/``random_split`` — those cases are xfail
-until dead equations are dropped before dispatch (owner: helper ``coverage``,
-jaxpr dead-code elimination). The same layers with an explicit
-``initial_carry`` test the recurrent conversion itself today.
-CI runs the LSTM with an explicit carry; the rest are ``slow``.
+``("B", T, F)``. ``nn.RNN`` without ``initial_carry`` (as Flax's docs write it)
+builds its carry from a fixed ``random.key(0)`` that the zero carry
+initializers never read, so its jaxpr holds a dead
+``random_seed``/``random_split``; the same layers with an explicit
+``initial_carry`` have no random ops at all. Both are tested.
+CI runs the default-carry LSTM; the rest are ``slow``.
 """
 
 from __future__ import annotations
@@ -19,18 +18,10 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jax2onnx.errors import UnsupportedPrimitiveError
-
 from ._check import check, convert, randn, spec
 
 LIB = "flax.linen"
 SEQ, FEAT, HID = 6, 8, 16
-
-DEAD_KEY = pytest.mark.xfail(
-    raises=UnsupportedPrimitiveError, strict=False,
-    reason="nn.RNN's default carry: dead random_seed/random_split (unused key of the zero carry init) reach "
-           "dispatch; owner: helper 'coverage' (jaxpr dead-code elimination before lowering)")
-
 
 def _make(b):
     return [randn(np.random.default_rng(b), b, SEQ, FEAT)]
@@ -50,8 +41,8 @@ def _carry(kind, x):
     return (zeros, zeros) if kind == "LSTM" else zeros
 
 
-@pytest.mark.parametrize("kind", [
-    "LSTM", pytest.param("GRU", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
 def test_rnn_explicit_carry(record_property, kind):
     """nn.RNN(cell) with initial_carry=zeros of shape (B, hidden): a lax.scan over time."""
     rnn = nn.RNN(_cells()[kind]())
@@ -61,9 +52,7 @@ def test_rnn_explicit_carry(record_property, kind):
     _run(record_property, f"RNN({kind}Cell), explicit carry", fn)
 
 
-@pytest.mark.slow
-@DEAD_KEY
-@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("kind", ["LSTM", pytest.param("GRU", marks=pytest.mark.slow)])
 def test_rnn_default_carry(record_property, kind):
     """nn.RNN(cell) as written in Flax's docs: the carry is built inside (from a dead key)."""
     rnn = nn.RNN(_cells()[kind]())
@@ -89,7 +78,6 @@ def test_bidirectional_explicit_carry(record_property):
 
 
 @pytest.mark.slow
-@DEAD_KEY
 def test_bidirectional_default_carry(record_property):
     """nn.Bidirectional(nn.RNN(LSTMCell), nn.RNN(GRUCell)) as in Flax's docs."""
     m = nn.Bidirectional(nn.RNN(nn.LSTMCell(HID)), nn.RNN(nn.GRUCell(HID)))
