@@ -114,7 +114,7 @@ class EntryPatch:
         return undo
 
 
-PATCHES: list = []
+PATCHES: list[Patch | EntryPatch] = []
 
 
 def register_patch(module: str, attribute: str, make: Callable, component: str = "",
