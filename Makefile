@@ -5,14 +5,14 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 2
 
-.PHONY: demo test nightly generate check-generated parity bench clean
+.PHONY: demo test integration nightly generate check-generated parity bench clean
 
 $(VPY):
 	$(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(VPY)
-	$(VPY) -m pip install -q -e ".[test]"
+	$(VPY) -m pip install -q -e ".[test,integration]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -29,14 +29,22 @@ check-generated: $(STAMP)
 test: $(STAMP)
 	HYPOTHESIS_PROFILE=ci $(VPY) -m pytest -q -n $(JOBS) -m "not slow" tests tests2
 
+# Real models from real libraries (Keras export, Hugging Face Flax, Haiku, Linen RNNs,
+# Equinox, diffrax), slow ones included; `make test` runs their CI subset (not slow).
+integration: $(STAMP)
+	$(VPY) -m pytest -q -n $(JOBS) -rxX tests/integration
+
 # Both trees in full with shadow compare on (xdist), then report.json, index.html and the gate.
 parity: $(STAMP)
 	$(VPY) scripts/parity_report.py -n $(JOBS) --out parity
 
 # What the nightly CI job runs: the parity run with the nightly Hypothesis profile
-# (hundreds of fuzz examples per test); exit status = the gate.
+# (hundreds of fuzz examples per test), then the full integration tree (run even when the gate
+# is red); exit status = the gate's if it failed, else the integration run's.
 nightly: $(STAMP)
-	HYPOTHESIS_PROFILE=nightly $(VPY) scripts/parity_report.py -n $(JOBS) --out parity
+	HYPOTHESIS_PROFILE=nightly $(VPY) scripts/parity_report.py -n $(JOBS) --out parity; gate=$$?; \
+	$(MAKE) integration; integration=$$?; \
+	exit $$(( gate != 0 ? gate : integration ))
 
 # Conversion benchmarks (issue 9): fresh subprocess per measurement, medians over
 # rounds; JSON + markdown in benchmarks/results/. BENCH_ARGS e.g. "--rounds 5 --models mlp,gpt2".

@@ -364,6 +364,8 @@ def declare(
         for reexporter in patches.REEXPORTS.get(module, ()):
             patches.register_patch(reexporter, attribute, comp.make_replacement, component=name,
                                    only_if=_resolve(module, attribute))
+        for registry in patches.REGISTRIES.get(module, ()):
+            patches.register_entry_patch(registry, comp.make_replacement, name, _resolve(module, attribute))
     index.add_family(family, (name,))
     _COMPONENTS[name] = comp
     return comp

@@ -12,13 +12,15 @@ imported on the first conversion after that module was imported by the user.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import sys
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Patch", "register_patch", "active_patches", "PATCHES", "DECLARATIONS"]
+__all__ = ["Patch", "EntryPatch", "register_patch", "register_entry_patch", "active_patches", "PATCHES",
+           "DECLARATIONS", "REEXPORTS", "REGISTRIES"]
 
 log = logging.getLogger("jax2onnx.frontend")
 
@@ -29,6 +31,7 @@ DECLARATIONS: dict[str, tuple[str, ...]] = {
     "flax.nnx": ("jax2onnx.plugin.components.nnx",),
     "flax.linen": ("jax2onnx.plugin.components.linen",),
     "equinox": ("jax2onnx.plugin.components.eqx",),
+    "keras.src.ops.nn": ("jax2onnx.plugin.components.keras",),
 }
 
 #: modules that re-export another module's functions under the same names; a
@@ -37,6 +40,15 @@ DECLARATIONS: dict[str, tuple[str, ...]] = {
 #: would miss ``nnx.gelu(x)``), but only while it is the very same object
 REEXPORTS: dict[str, tuple[str, ...]] = {
     "jax.nn": ("flax.nnx", "flax.linen"),
+}
+
+#: mappings (``module:attribute``) in libraries that hold a component's function, or a
+#: ``functools.partial`` of it, looked up at call time: Hugging Face's Flax models take
+#: their activations from ``ACT2FN`` (``"gelu": partial(jax.nn.gelu, approximate=False)``),
+#: which no module-attribute patch reaches. Their entries are swapped in place while
+#: patches are active (:class:`EntryPatch`).
+REGISTRIES: dict[str, tuple[str, ...]] = {
+    "jax.nn": ("transformers.modeling_flax_utils:ACT2FN",),
 }
 
 _MISSING = object()
@@ -74,12 +86,48 @@ class Patch:
         return undo
 
 
-PATCHES: list[Patch] = []
+@dataclass
+class EntryPatch:
+    """Swap, in place, the entries of a mapping that are ``original`` or a partial of it."""
+
+    module: str
+    attribute: str  # the mapping's attribute path in ``module``
+    make: Callable[[Callable], Callable]
+    component: str = ""
+    original: object = None
+
+    def apply(self) -> Callable[[], None]:
+        owner = importlib.import_module(self.module)
+        for part in self.attribute.split("."):
+            owner = getattr(owner, part)
+        saved = {}
+        for key, value in list(owner.items()):
+            if value is self.original:
+                saved[key], owner[key] = value, self.make(self.original)
+            elif isinstance(value, functools.partial) and value.func is self.original:
+                saved[key] = value
+                owner[key] = functools.partial(self.make(self.original), *value.args, **value.keywords)
+
+        def undo():
+            owner.update(saved)
+
+        return undo
+
+
+PATCHES: list[Patch | EntryPatch] = []
 
 
 def register_patch(module: str, attribute: str, make: Callable, component: str = "",
                    only_if: object = None) -> Patch:
     patch = Patch(module, attribute, make, component, only_if)
+    PATCHES.append(patch)
+    return patch
+
+
+def register_entry_patch(registry: str, make: Callable, component: str, original: object) -> EntryPatch:
+    """Register an :class:`EntryPatch` for ``registry`` (``"module:attribute"``)."""
+    module, attribute = registry.split(":")
+    patch = EntryPatch(module, attribute, make, component, original)
     PATCHES.append(patch)
     return patch
 
