@@ -43,7 +43,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "sorting": ("sort", "top_k"),
     "calls": ("jit", "pjit", "closed_call", "core_call", "remat2", "checkpoint",
               "custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr", "named_call"),
-    "control_flow": ("cond", "while", "scan"),
+    "control_flow": ("cond", "while", "scan", "custom_linear_solve", "platform_index"),
     "complex": ("complex", "real", "imag", "conj"),
     "fft": ("fft",),
     "random": ("random_seed", "random_wrap", "random_unwrap", "random_clone", "random_bits",
@@ -51,6 +51,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "float_bits": ("clz",),
     "special_functions": ("igamma", "igammac", "igamma_grad_a", "regularized_incomplete_beta",
                           "zeta", "polygamma", "bessel_i0e", "bessel_i1e"),
+    "linalg_factor": ("cholesky", "lu", "lu_pivots_to_permutation", "triangular_solve"),
 }
 
 #: primitive name -> family module name
