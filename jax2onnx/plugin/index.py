@@ -26,6 +26,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "shape": (
         "reshape", "broadcast_in_dim", "squeeze", "expand_dims", "transpose", "rev", "pad",
         "concatenate", "split", "stack", "unstack", "iota", "copy", "copy_p", "stop_gradient", "dim_as_value",
+        "tile",
     ),
     "indexing": ("slice", "dynamic_slice", "dynamic_update_slice"),
     "gather": ("gather",),

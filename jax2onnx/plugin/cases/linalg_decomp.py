@@ -1,0 +1,211 @@
+"""Catalog: matrix decompositions and solves (cholesky, lu, triangular_solve, eigh, qr, svd)
+and the jnp.linalg / jax.scipy.linalg functions built on them.
+
+Inputs come from generators that make the matrices the function needs (SPD for
+Cholesky, well conditioned for solves, a zero column for singular cases);
+eigen/singular vectors, unique only up to sign, are compared after a sign
+canonicalization (see :func:`canon_columns`).
+"""
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.linalg as jsl
+import numpy as np
+from jax import lax
+
+from ..testcase import LEGACY_FROZEN, testcase
+
+F = "linalg_decomp"
+SIZES = (1, 2, 5, 32)
+
+
+def _case(name, component, **kw):
+    kw.setdefault("ir_only", LEGACY_FROZEN)
+    return testcase(F, name, component, **kw)
+
+
+# ---- input generators ---------------------------------------------------------------------
+def _normal(rng, shape, dt):
+    return rng.standard_normal(shape).astype(dt)
+
+
+def wellcond(rng, shape, dt):
+    """``G/sqrt(n) + 2 I``: singular values in about [1, 3]."""
+    n = shape[-1]
+    return (rng.standard_normal(shape) / np.sqrt(n) + 2 * np.eye(n)).astype(dt)
+
+
+def spd(rng, shape, dt):
+    """``X X^T / n + I``: symmetric positive definite, condition number below ~5."""
+    n = shape[-1]
+    x = rng.standard_normal(shape)
+    return (x @ np.swapaxes(x, -1, -2) / n + np.eye(n)).astype(dt)
+
+
+def symmetric(rng, shape, dt):
+    x = rng.standard_normal(shape)
+    return ((x + np.swapaxes(x, -1, -2)) / 2).astype(dt)
+
+
+def zero_column(rng, shape, dt):
+    """A singular matrix: column 1 (or 0 for 1x1) is exactly zero."""
+    a = rng.standard_normal(shape)
+    a[..., min(1, shape[-1] - 1)] = 0
+    return a.astype(dt)
+
+
+def ill_conditioned(rng, shape, dt):
+    """Singular values 1 ... 1e-4 (float32) with random orthogonal factors."""
+    n = shape[-1]
+    u, _ = np.linalg.qr(rng.standard_normal(shape))
+    v, _ = np.linalg.qr(rng.standard_normal(shape))
+    s = np.logspace(0, -4 if dt == np.float32 else -8, n)
+    return ((u * s[..., None, :]) @ np.swapaxes(v, -1, -2)).astype(dt)
+
+
+def gen(*makers):
+    """An ``input_gen`` applying one maker per input (default: standard normal)."""
+    def g(rng, shapes, dtypes):
+        ms = list(makers) + [_normal] * (len(shapes) - len(makers))
+        return [m(rng, s, d) for m, s, d in zip(ms, shapes, dtypes)]
+    return g
+
+
+def valid_pivots(m):
+    def g(rng, shapes, dtypes):
+        (shape,), (dt,) = shapes, dtypes
+        k = shape[-1]
+        lo = np.arange(k)
+        return [(lo + (rng.random(shape) * (m - lo)).astype(np.int64)).astype(dt)]
+    return g
+
+
+def canon_columns(v):
+    """Columns of ``v`` with their largest-magnitude entry made positive (eigen/singular
+    vectors are unique only up to sign)."""
+    idx = jnp.argmax(jnp.abs(v), axis=-2, keepdims=True)
+    s = jnp.sign(jnp.take_along_axis(v, idx, axis=-2))
+    return v * jnp.where(s == 0, 1, s)
+
+
+def _batched(n):
+    return ("B", n, n)
+
+
+def _tol(n):
+    return dict(rtol=1e-4, atol=1e-4) if n >= 32 else dict(rtol=1e-5, atol=1e-5)
+
+
+def _slow(n):
+    return ("slow",) if n > 32 else ()
+
+
+# ---- cholesky -----------------------------------------------------------------------------
+for n in SIZES + (64,):
+    _case(f"cholesky_{n}", "lax.linalg.cholesky", fn=jnp.linalg.cholesky, inputs=[(n, n)],
+          input_gen=gen(spd), f64=True, markers=_slow(n), expect_ops=("Loop",), **_tol(n))
+_case("cholesky_batched", "lax.linalg.cholesky", fn=jnp.linalg.cholesky, inputs=[_batched(5)],
+      input_gen=gen(spd), f64=True)
+_case("cholesky_batched_32", "lax.linalg.cholesky", fn=jnp.linalg.cholesky, inputs=[_batched(32)],
+      input_gen=gen(spd), **_tol(32))
+_case("cholesky_not_pd_is_nan", "lax.linalg.cholesky", fn=jnp.linalg.cholesky, inputs=[_batched(5)],
+      input_gen=gen(symmetric), f64=True)
+_case("cholesky_lower_only", "lax.linalg.cholesky",
+      fn=lambda a: lax.linalg.cholesky(a, symmetrize_input=False), inputs=[(5, 5)],
+      input_gen=gen(lambda r, s, d: np.tril(spd(r, s, d)) + np.triu(np.full(s, 7.0, d), 1)))
+_case("cho_solve", "jax.scipy.linalg.cho_solve",
+      fn=lambda a, b: jsl.cho_solve(jsl.cho_factor(a, lower=True), b),
+      inputs=[_batched(5), ("B", 5, 3)], input_gen=gen(spd), f64=True)
+_case("cho_solve_upper_32", "jax.scipy.linalg.cho_solve",
+      fn=lambda a, b: jsl.cho_solve(jsl.cho_factor(a, lower=False), b),
+      inputs=[(32, 32), (32,)], input_gen=gen(spd), **_tol(32))
+_case("grad_cholesky", "lax.linalg.cholesky",
+      fn=jax.grad(lambda a: jnp.sum(jnp.linalg.cholesky(a) * jnp.arange(a.shape[-1]))),
+      inputs=[(5, 5)], input_gen=gen(spd), f64=True, rtol=1e-4, atol=1e-4)
+
+# ---- lu -----------------------------------------------------------------------------------
+for n in SIZES + (64,):
+    _case(f"lu_{n}", "lax.linalg.lu", fn=lax.linalg.lu, inputs=[(n, n)], input_gen=gen(wellcond),
+          f64=True, markers=_slow(n), **_tol(n))
+_case("lu_batched", "lax.linalg.lu", fn=lax.linalg.lu, inputs=[_batched(5)], f64=True)
+_case("lu_tall", "lax.linalg.lu", fn=lax.linalg.lu, inputs=[("B", 6, 4)])
+_case("lu_wide", "lax.linalg.lu", fn=lax.linalg.lu, inputs=[(3, 5)])
+_case("lu_singular", "lax.linalg.lu", fn=lax.linalg.lu, inputs=[_batched(4)], input_gen=gen(zero_column),
+      f64=True)
+_case("lu_pivots_to_permutation", "lax.linalg.lu_pivots_to_permutation",
+      fn=lambda p: lax.linalg.lu_pivots_to_permutation(p, 6), inputs=[("B", 4)],
+      input_dtypes=[np.int32], input_gen=valid_pivots(6))
+_case("lu_factor", "jax.scipy.linalg.lu_factor", fn=jsl.lu_factor, inputs=[_batched(5)], f64=True)
+_case("scipy_lu", "jax.scipy.linalg.lu", fn=jsl.lu, inputs=[(5, 5)], f64=True)
+_case("lu_solve", "jax.scipy.linalg.lu_solve", fn=lambda a, b: jsl.lu_solve(jsl.lu_factor(a), b),
+      inputs=[_batched(5), ("B", 5, 2)], input_gen=gen(wellcond), f64=True)
+_case("lu_solve_trans", "jax.scipy.linalg.lu_solve",
+      fn=lambda a, b: jsl.lu_solve(jsl.lu_factor(a), b, trans=1), inputs=[(5, 5), (5,)],
+      input_gen=gen(wellcond))
+
+# ---- triangular_solve ---------------------------------------------------------------------
+for left in (True, False):
+    for lower in (True, False):
+        for trans in (False, True):
+            for unit in (False, True):
+                tag = f"{'left' if left else 'right'}_{'lower' if lower else 'upper'}" \
+                      f"{'_t' if trans else ''}{'_unit' if unit else ''}"
+                _case(f"triangular_solve_{tag}", "lax.linalg.triangular_solve",
+                      fn=lambda a, b, left=left, lower=lower, trans=trans, unit=unit: lax.linalg.triangular_solve(
+                          a, b, left_side=left, lower=lower, transpose_a=trans, unit_diagonal=unit),
+                      inputs=[(5, 5), (5, 3) if left else (3, 5)], input_gen=gen(wellcond))
+for n in SIZES:
+    _case(f"solve_triangular_{n}", "jax.scipy.linalg.solve_triangular",
+          fn=lambda a, b: jsl.solve_triangular(a, b, lower=True), inputs=[(n, n), (n, 2)],
+          input_gen=gen(wellcond), f64=True, **_tol(n))
+_case("solve_triangular_batched", "jax.scipy.linalg.solve_triangular",
+      fn=lambda a, b: jsl.solve_triangular(a, b, lower=False, trans=1), inputs=[_batched(5), ("B", 5, 3)],
+      input_gen=gen(wellcond), f64=True)
+_case("triangular_solve_conjugate", "lax.linalg.triangular_solve",
+      fn=lambda a, b: lax.linalg.triangular_solve(a, b, left_side=True, lower=True, transpose_a=True,
+                                                  conjugate_a=True),
+      inputs=[("B", 5, 5), ("B", 5, 3)], input_gen=gen(wellcond))
+
+# ---- solve / inv / det / slogdet and friends ----------------------------------------------
+for n in SIZES + (64,):
+    _case(f"solve_{n}", "jnp.linalg.solve", fn=jnp.linalg.solve, inputs=[(n, n), (n,)],
+          input_gen=gen(wellcond), f64=True, markers=_slow(n), **_tol(n))
+    _case(f"inv_{n}", "jnp.linalg.inv", fn=jnp.linalg.inv, inputs=[(n, n)], input_gen=gen(wellcond),
+          f64=True, markers=_slow(n), **_tol(n))
+    _case(f"det_{n}", "jnp.linalg.det", fn=jnp.linalg.det, inputs=[(n, n)], input_gen=gen(wellcond),
+          f64=True, markers=_slow(n), **_tol(n))
+    _case(f"slogdet_{n}", "jnp.linalg.slogdet", fn=jnp.linalg.slogdet, inputs=[(n, n)], f64=True,
+          markers=_slow(n), **_tol(n))
+_case("solve_batched", "jnp.linalg.solve", fn=jnp.linalg.solve, inputs=[_batched(5), ("B", 5, 3)],
+      input_gen=gen(wellcond), f64=True)
+_case("solve_batched_32", "jnp.linalg.solve", fn=jnp.linalg.solve, inputs=[_batched(32), ("B", 32, 1)],
+      input_gen=gen(wellcond), **_tol(32))
+_case("solve_ill_conditioned", "jnp.linalg.solve", fn=jnp.linalg.solve, inputs=[(8, 8), (8,)],
+      input_gen=gen(ill_conditioned), f64=True, rtol=1e-2, atol=1e-2)
+_case("inv_batched", "jnp.linalg.inv", fn=jnp.linalg.inv, inputs=[_batched(5)], input_gen=gen(wellcond),
+      f64=True)
+_case("det_batched", "jnp.linalg.det", fn=jnp.linalg.det, inputs=[_batched(5)], f64=True)
+_case("det_singular", "jnp.linalg.det", fn=jnp.linalg.det, inputs=[_batched(4)], input_gen=gen(zero_column),
+      f64=True)
+_case("slogdet_singular", "jnp.linalg.slogdet", fn=jnp.linalg.slogdet, inputs=[_batched(4)],
+      input_gen=gen(zero_column), f64=True)
+_case("slogdet_batched", "jnp.linalg.slogdet", fn=jnp.linalg.slogdet, inputs=[_batched(5)], f64=True)
+_case("matrix_power_neg", "jnp.linalg.matrix_power", fn=lambda a: jnp.linalg.matrix_power(a, -3),
+      inputs=[_batched(4)], input_gen=gen(wellcond), f64=True)
+_case("matrix_power_pos", "jnp.linalg.matrix_power", fn=lambda a: jnp.linalg.matrix_power(a, 5),
+      inputs=[_batched(4)], input_gen=gen(wellcond), f64=True)
+_case("tensorsolve", "jnp.linalg.tensorsolve",
+      fn=lambda a, b: jnp.linalg.tensorsolve(a.reshape(2, 3, 6), b), inputs=[(6, 6), (2, 3)],
+      input_gen=gen(wellcond))
+_case("tensorinv", "jnp.linalg.tensorinv", fn=lambda a: jnp.linalg.tensorinv(a.reshape(2, 3, 6), ind=2),
+      inputs=[(6, 6)], input_gen=gen(wellcond))
+_case("grad_solve", "jnp.linalg.solve",
+      fn=jax.grad(lambda a, b: jnp.sum(jnp.linalg.solve(a, b) ** 2), argnums=(0, 1)),
+      inputs=[(5, 5), (5,)], input_gen=gen(wellcond), f64=True, rtol=1e-4, atol=1e-4)
+_case("grad_solve_batched", "jnp.linalg.solve",
+      fn=jax.grad(lambda a, b: jnp.sum(jnp.linalg.solve(a, b) ** 2)),
+      inputs=[_batched(4), ("B", 4, 2)], input_gen=gen(wellcond), rtol=1e-4, atol=1e-4)
+_case("grad_inv", "jnp.linalg.inv", fn=jax.grad(lambda a: jnp.sum(jnp.linalg.inv(a))),
+      inputs=[(4, 4)], input_gen=gen(wellcond), f64=True, rtol=1e-4, atol=1e-4)
+_case("grad_det", "jnp.linalg.det", fn=jax.grad(jnp.linalg.det), inputs=[(4, 4)], input_gen=gen(wellcond),
+      f64=True, rtol=1e-4, atol=1e-4)
