@@ -53,6 +53,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "special_functions": ("igamma", "igammac", "igamma_grad_a", "regularized_incomplete_beta",
                           "zeta", "polygamma", "bessel_i0e", "bessel_i1e"),
     "linalg_factor": ("cholesky", "lu", "lu_pivots_to_permutation", "triangular_solve"),
+    "linalg_qr": ("geqrf", "householder_product", "qr"),
+    "linalg_eig": ("eigh", "svd"),
 }
 
 #: primitive name -> family module name
