@@ -100,6 +100,17 @@ def _gather_cols(ctx, x, idx, shape):
     return ctx.op("GatherElements", x, full, axis=-1)
 
 
+def _nan_if_any_nan(ctx, a, outs, dt):
+    """Every output all-NaN for a matrix holding a NaN (JAX's LAPACK results for a dense matrix)."""
+    bad = ctx.op("Cast", ctx.op("ReduceMax", ctx.op("Cast", ctx.op("IsNaN", a), to=1), axes(ctx, -2, -1), keepdims=1),
+                 to=9)                                                          # (..., 1, 1)
+    nan = ctx.const(np.array(np.nan, dt))
+    res = []
+    for x, vec in outs:
+        res.append(ctx.op("Where", bad if vec else ctx.op("Squeeze", bad, axes(ctx, -1)), nan, x))
+    return res
+
+
 def _eps(dt):
     return float(np.finfo(dt).eps)
 
@@ -175,6 +186,7 @@ def eigh(ctx, a, *, lower=True, sort_eigenvalues=True, subset_by_index=None, **_
                        axes(ctx, -1))
     w = ctx.op("GatherElements", w, order, axis=-1)
     v = _gather_cols(ctx, v, order, batch + (n, hi - lo))
+    v, w = _nan_if_any_nan(ctx, a, [(v, True), (w, False)], dt)
     return v, w
 
 
@@ -192,7 +204,6 @@ def jacobi_columns(ctx, g, shape, dt):
     if N == 1:
         return g, v0, N
     tol = ctx.const(np.array(N * _eps(dt), dt))
-    zero = ctx.const(np.array(0, dt))
     last_round = ctx.const(np.array(N - 2, np.int64))
     rounds = ctx.const(np.array(N - 1, np.int64))
 
@@ -217,7 +228,6 @@ def jacobi_columns(ctx, g, shape, dt):
     g, v, _ = loop(ctx, trip, [g, v0, ctx.const(np.array(0, np.float32))],
                    [(dt, batch + (m, N)), (dt, batch + (N, N)), (np.float32, ())], body, "jacobi_svd",
                    cond=ctx.const(np.array(True)))
-    del zero
     return g, v, N
 
 
@@ -247,28 +257,27 @@ def svd(ctx, a, *, full_matrices=True, compute_uv=True, subset_by_index=None, **
     hi = min(hi, k)
     s = ctx.op("Slice", s, ctx.const(np.array([lo], np.int64)), ctx.const(np.array([hi], np.int64)), axes(ctx, -1))
     if not compute_uv:
-        return s
+        return _nan_if_any_nan(ctx, a, [(s, False)], dt)[0]
     order_k = ctx.op("Slice", order, ctx.const(np.array([0], np.int64)), ctx.const(np.array([k], np.int64)),
                      axes(ctx, -1))
     g = _gather_cols(ctx, g, order_k, batch + (m, k))
     v = ctx.op("Slice", v, ctx.const(np.array([0], np.int64)), ctx.const(np.array([n], np.int64)), axes(ctx, -2))
     v = _gather_cols(ctx, v, order_k, batch + (n, k))
     q, r = qr_values(ctx, g, batch + (m, k), dt, full_matrices)
-    rdiag = ctx.op("ReduceSum", ctx.op("Where", ctx.const(np.eye(r_rows := (m if full_matrices else k), k, dtype=bool)),
-                                       r, ctx.const(np.array(0, dt))), axes(ctx, -2), keepdims=1)   # (..., 1, k)
+    r_rows = m if full_matrices else k
+    rdiag = ctx.op("ReduceSum", ctx.op("Where", ctx.const(np.eye(r_rows, k, dtype=bool)), r, ctx.const(np.array(0, dt))),
+                   axes(ctx, -2), keepdims=1)                                    # (..., 1, k)
     sign = ctx.op("Where", ctx.op("Less", rdiag, ctx.const(np.array(0, dt))), ctx.const(np.array(-1, dt)),
                   ctx.const(np.array(1, dt)))
     if full_matrices and m > k:
         sign = ctx.op("Pad", sign, ctx.const(np.array([0] * (2 * rank - 1) + [m - k], np.int64)),
                       ctx.const(np.array(1, dt)))
     u = ctx.op("Mul", q, sign)                                     # (..., m, m or k)
-    if full_matrices and n > k:  # not reached: v is n x n with n == k here
-        raise AssertionError("internal: svd column count")
     if (lo, hi) != (0, k):
         u = ctx.op("Slice", u, ctx.const(np.array([lo], np.int64)), ctx.const(np.array([hi], np.int64)), axes(ctx, -1))
         v = ctx.op("Slice", v, ctx.const(np.array([lo], np.int64)), ctx.const(np.array([hi], np.int64)), axes(ctx, -1))
-    del r_rows
-    vt = swap_last(ctx, v, rank)
     if wide:  # svd(a^T) = u s vt  ->  a = vt^T s u^T
-        return s, v, swap_last(ctx, u, rank)
-    return s, u, vt
+        u, vt = v, swap_last(ctx, u, rank)
+    else:
+        vt = swap_last(ctx, v, rank)
+    return tuple(_nan_if_any_nan(ctx, a, [(s, False), (u, True), (vt, True)], dt))

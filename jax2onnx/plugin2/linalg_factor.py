@@ -8,8 +8,8 @@ included — are vectorised, never unrolled. float32 and float64.
 
 | primitive | algorithm | body nodes | work |
 |---|---|---|---|
-| ``cholesky`` | right-looking (outer-product) Cholesky on the lower triangle; a matrix whose pivot is not > 0 (not positive definite, NaN) becomes all-NaN, as JAX's LAPACK lowering returns | ~20 | n iterations, O(n²) each |
-| ``lu`` | Gaussian elimination with partial pivoting (LAPACK ``getrf``: first max-\\|·\\| row wins; a zero pivot column is left unscaled, so singular input gives finite LU as in LAPACK) | ~35 | min(m,n) iterations, O(mn) each |
+| ``cholesky`` | right-looking (outer-product) Cholesky on the lower triangle; a matrix with a pivot ≤ 0 (not positive definite) becomes all-NaN, as JAX's LAPACK lowering returns; a NaN entry propagates to the entries depending on it, as in JAX | ~20 | n iterations, O(n²) each |
+| ``lu`` | Gaussian elimination with partial pivoting (LAPACK ``getrf``: first max-\\|·\\| row wins, NaN never chosen unless in the first slot; a zero pivot column is left unscaled, so singular input gives finite LU as in LAPACK) | ~35 | min(m,n) iterations, O(mn) each |
 | ``lu_pivots_to_permutation`` | the row swaps applied to ``iota`` | ~12 | k iterations |
 | ``triangular_solve`` | reduced to a left, non-transposed solve (transposes of ``a``/``b``), then forward or backward substitution, one row of the solution per iteration | ~10 | n iterations, O(n·nrhs) each |
 
@@ -58,7 +58,7 @@ def cholesky(ctx, a, **_):
         k1 = _k1(sub, it)
         col = take_col(sub, w, k1)                       # (..., n, 1)
         akk = take_row(sub, col, k1)                     # (..., 1, 1)
-        ok = sub.op("And", ok, sub.op("Greater", akk, zero))
+        ok = sub.op("And", ok, sub.op("Not", sub.op("LessOrEqual", akk, zero)))  # NaN propagates, as in JAX
         d = sub.op("Sqrt", akk)
         below = sub.op("Greater", rows, it)              # (n, 1)
         l = sub.op("Where", below, sub.op("Div", col, d), zero)
@@ -96,9 +96,12 @@ def lu(ctx, a, **_):
     def body(sub, it, w, piv, perm):
         k1 = _k1(sub, it)
         col = take_col(sub, w, k1)                                   # (..., m, 1)
-        cand = sub.op("Where", sub.op("GreaterOrEqual", rows, it), sub.op("Abs", col),
-                      sub.const(np.array(-1, dt)))
+        # BLAS i_amax: the first max |.|; a NaN is never chosen, except in the first slot
+        absc = sub.op("Abs", col)
+        cand = sub.op("Where", sub.op("And", sub.op("GreaterOrEqual", rows, it), sub.op("Not", sub.op("IsNaN", absc))),
+                      absc, sub.const(np.array(-1, dt)))
         p = sub.op("ArgMax", cand, axis=-2, keepdims=1)              # (..., 1, 1), first max
+        p = sub.op("Where", sub.op("IsNaN", take_row(sub, col, k1)), it, p)
         is_k, is_p = sub.op("Equal", rows, it), sub.op("Equal", rows, p)
         row_k, row_p = take_row(sub, w, k1), select_row(sub, w, is_p, dt)
         w = _swap_rows(sub, w, is_k, is_p, row_k, row_p)

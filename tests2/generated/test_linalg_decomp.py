@@ -14,18 +14,8 @@ def test_cholesky_1__static():
 
 
 @pytest.mark.ir_only
-def test_cholesky_1__f64():
-    run_case(FAMILY, 'cholesky_1', 'f64')
-
-
-@pytest.mark.ir_only
 def test_cholesky_2__static():
     run_case(FAMILY, 'cholesky_2', 'static')
-
-
-@pytest.mark.ir_only
-def test_cholesky_2__f64():
-    run_case(FAMILY, 'cholesky_2', 'f64')
 
 
 @pytest.mark.ir_only
@@ -66,11 +56,6 @@ def test_cholesky_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_cholesky_batched__static():
-    run_case(FAMILY, 'cholesky_batched', 'static')
-
-
-@pytest.mark.ir_only
 def test_cholesky_batched__f64():
     run_case(FAMILY, 'cholesky_batched', 'f64')
 
@@ -81,23 +66,8 @@ def test_cholesky_batched_32__dynamic():
 
 
 @pytest.mark.ir_only
-def test_cholesky_batched_32__static():
-    run_case(FAMILY, 'cholesky_batched_32', 'static')
-
-
-@pytest.mark.ir_only
 def test_cholesky_not_pd_is_nan__dynamic():
     run_case(FAMILY, 'cholesky_not_pd_is_nan', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_cholesky_not_pd_is_nan__static():
-    run_case(FAMILY, 'cholesky_not_pd_is_nan', 'static')
-
-
-@pytest.mark.ir_only
-def test_cholesky_not_pd_is_nan__f64():
-    run_case(FAMILY, 'cholesky_not_pd_is_nan', 'f64')
 
 
 @pytest.mark.ir_only
@@ -111,16 +81,6 @@ def test_cho_solve__dynamic():
 
 
 @pytest.mark.ir_only
-def test_cho_solve__static():
-    run_case(FAMILY, 'cho_solve', 'static')
-
-
-@pytest.mark.ir_only
-def test_cho_solve__f64():
-    run_case(FAMILY, 'cho_solve', 'f64')
-
-
-@pytest.mark.ir_only
 def test_cho_solve_upper_32__static():
     run_case(FAMILY, 'cho_solve_upper_32', 'static')
 
@@ -131,28 +91,13 @@ def test_grad_cholesky__static():
 
 
 @pytest.mark.ir_only
-def test_grad_cholesky__f64():
-    run_case(FAMILY, 'grad_cholesky', 'f64')
-
-
-@pytest.mark.ir_only
 def test_lu_1__static():
     run_case(FAMILY, 'lu_1', 'static')
 
 
 @pytest.mark.ir_only
-def test_lu_1__f64():
-    run_case(FAMILY, 'lu_1', 'f64')
-
-
-@pytest.mark.ir_only
 def test_lu_2__static():
     run_case(FAMILY, 'lu_2', 'static')
-
-
-@pytest.mark.ir_only
-def test_lu_2__f64():
-    run_case(FAMILY, 'lu_2', 'f64')
 
 
 @pytest.mark.ir_only
@@ -193,11 +138,6 @@ def test_lu_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_lu_batched__static():
-    run_case(FAMILY, 'lu_batched', 'static')
-
-
-@pytest.mark.ir_only
 def test_lu_batched__f64():
     run_case(FAMILY, 'lu_batched', 'f64')
 
@@ -205,11 +145,6 @@ def test_lu_batched__f64():
 @pytest.mark.ir_only
 def test_lu_tall__dynamic():
     run_case(FAMILY, 'lu_tall', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_lu_tall__static():
-    run_case(FAMILY, 'lu_tall', 'static')
 
 
 @pytest.mark.ir_only
@@ -223,11 +158,6 @@ def test_lu_singular__dynamic():
 
 
 @pytest.mark.ir_only
-def test_lu_singular__static():
-    run_case(FAMILY, 'lu_singular', 'static')
-
-
-@pytest.mark.ir_only
 def test_lu_singular__f64():
     run_case(FAMILY, 'lu_singular', 'f64')
 
@@ -238,23 +168,8 @@ def test_lu_pivots_to_permutation__dynamic():
 
 
 @pytest.mark.ir_only
-def test_lu_pivots_to_permutation__static():
-    run_case(FAMILY, 'lu_pivots_to_permutation', 'static')
-
-
-@pytest.mark.ir_only
 def test_lu_factor__dynamic():
     run_case(FAMILY, 'lu_factor', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_lu_factor__static():
-    run_case(FAMILY, 'lu_factor', 'static')
-
-
-@pytest.mark.ir_only
-def test_lu_factor__f64():
-    run_case(FAMILY, 'lu_factor', 'f64')
 
 
 @pytest.mark.ir_only
@@ -263,33 +178,13 @@ def test_scipy_lu__static():
 
 
 @pytest.mark.ir_only
-def test_scipy_lu__f64():
-    run_case(FAMILY, 'scipy_lu', 'f64')
-
-
-@pytest.mark.ir_only
 def test_lu_solve__dynamic():
     run_case(FAMILY, 'lu_solve', 'dynamic')
 
 
 @pytest.mark.ir_only
-def test_lu_solve__static():
-    run_case(FAMILY, 'lu_solve', 'static')
-
-
-@pytest.mark.ir_only
-def test_lu_solve__f64():
-    run_case(FAMILY, 'lu_solve', 'f64')
-
-
-@pytest.mark.ir_only
 def test_lu_solve_trans__static():
     run_case(FAMILY, 'lu_solve_trans', 'static')
-
-
-@pytest.mark.ir_only
-def test_triangular_solve_left_lower__static():
-    run_case(FAMILY, 'triangular_solve_left_lower', 'static')
 
 
 @pytest.mark.ir_only
@@ -303,23 +198,8 @@ def test_triangular_solve_left_lower_t__static():
 
 
 @pytest.mark.ir_only
-def test_triangular_solve_left_lower_t_unit__static():
-    run_case(FAMILY, 'triangular_solve_left_lower_t_unit', 'static')
-
-
-@pytest.mark.ir_only
 def test_triangular_solve_left_upper__static():
     run_case(FAMILY, 'triangular_solve_left_upper', 'static')
-
-
-@pytest.mark.ir_only
-def test_triangular_solve_left_upper_unit__static():
-    run_case(FAMILY, 'triangular_solve_left_upper_unit', 'static')
-
-
-@pytest.mark.ir_only
-def test_triangular_solve_left_upper_t__static():
-    run_case(FAMILY, 'triangular_solve_left_upper_t', 'static')
 
 
 @pytest.mark.ir_only
@@ -333,23 +213,8 @@ def test_triangular_solve_right_lower__static():
 
 
 @pytest.mark.ir_only
-def test_triangular_solve_right_lower_unit__static():
-    run_case(FAMILY, 'triangular_solve_right_lower_unit', 'static')
-
-
-@pytest.mark.ir_only
-def test_triangular_solve_right_lower_t__static():
-    run_case(FAMILY, 'triangular_solve_right_lower_t', 'static')
-
-
-@pytest.mark.ir_only
 def test_triangular_solve_right_lower_t_unit__static():
     run_case(FAMILY, 'triangular_solve_right_lower_t_unit', 'static')
-
-
-@pytest.mark.ir_only
-def test_triangular_solve_right_upper__static():
-    run_case(FAMILY, 'triangular_solve_right_upper', 'static')
 
 
 @pytest.mark.ir_only
@@ -363,28 +228,13 @@ def test_triangular_solve_right_upper_t__static():
 
 
 @pytest.mark.ir_only
-def test_triangular_solve_right_upper_t_unit__static():
-    run_case(FAMILY, 'triangular_solve_right_upper_t_unit', 'static')
-
-
-@pytest.mark.ir_only
 def test_solve_triangular_1__static():
     run_case(FAMILY, 'solve_triangular_1', 'static')
 
 
 @pytest.mark.ir_only
-def test_solve_triangular_1__f64():
-    run_case(FAMILY, 'solve_triangular_1', 'f64')
-
-
-@pytest.mark.ir_only
 def test_solve_triangular_2__static():
     run_case(FAMILY, 'solve_triangular_2', 'static')
-
-
-@pytest.mark.ir_only
-def test_solve_triangular_2__f64():
-    run_case(FAMILY, 'solve_triangular_2', 'f64')
 
 
 @pytest.mark.ir_only
@@ -413,23 +263,8 @@ def test_solve_triangular_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_solve_triangular_batched__static():
-    run_case(FAMILY, 'solve_triangular_batched', 'static')
-
-
-@pytest.mark.ir_only
-def test_solve_triangular_batched__f64():
-    run_case(FAMILY, 'solve_triangular_batched', 'f64')
-
-
-@pytest.mark.ir_only
 def test_triangular_solve_conjugate__dynamic():
     run_case(FAMILY, 'triangular_solve_conjugate', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_triangular_solve_conjugate__static():
-    run_case(FAMILY, 'triangular_solve_conjugate', 'static')
 
 
 @pytest.mark.ir_only
@@ -438,78 +273,8 @@ def test_solve_1__static():
 
 
 @pytest.mark.ir_only
-def test_solve_1__f64():
-    run_case(FAMILY, 'solve_1', 'f64')
-
-
-@pytest.mark.ir_only
-def test_inv_1__static():
-    run_case(FAMILY, 'inv_1', 'static')
-
-
-@pytest.mark.ir_only
-def test_inv_1__f64():
-    run_case(FAMILY, 'inv_1', 'f64')
-
-
-@pytest.mark.ir_only
-def test_det_1__static():
-    run_case(FAMILY, 'det_1', 'static')
-
-
-@pytest.mark.ir_only
-def test_det_1__f64():
-    run_case(FAMILY, 'det_1', 'f64')
-
-
-@pytest.mark.ir_only
-def test_slogdet_1__static():
-    run_case(FAMILY, 'slogdet_1', 'static')
-
-
-@pytest.mark.ir_only
-def test_slogdet_1__f64():
-    run_case(FAMILY, 'slogdet_1', 'f64')
-
-
-@pytest.mark.ir_only
 def test_solve_2__static():
     run_case(FAMILY, 'solve_2', 'static')
-
-
-@pytest.mark.ir_only
-def test_solve_2__f64():
-    run_case(FAMILY, 'solve_2', 'f64')
-
-
-@pytest.mark.ir_only
-def test_inv_2__static():
-    run_case(FAMILY, 'inv_2', 'static')
-
-
-@pytest.mark.ir_only
-def test_inv_2__f64():
-    run_case(FAMILY, 'inv_2', 'f64')
-
-
-@pytest.mark.ir_only
-def test_det_2__static():
-    run_case(FAMILY, 'det_2', 'static')
-
-
-@pytest.mark.ir_only
-def test_det_2__f64():
-    run_case(FAMILY, 'det_2', 'f64')
-
-
-@pytest.mark.ir_only
-def test_slogdet_2__static():
-    run_case(FAMILY, 'slogdet_2', 'static')
-
-
-@pytest.mark.ir_only
-def test_slogdet_2__f64():
-    run_case(FAMILY, 'slogdet_2', 'f64')
 
 
 @pytest.mark.ir_only
@@ -520,6 +285,28 @@ def test_solve_5__static():
 @pytest.mark.ir_only
 def test_solve_5__f64():
     run_case(FAMILY, 'solve_5', 'f64')
+
+
+@pytest.mark.ir_only
+def test_solve_32__static():
+    run_case(FAMILY, 'solve_32', 'static')
+
+
+@pytest.mark.ir_only
+def test_solve_32__f64():
+    run_case(FAMILY, 'solve_32', 'f64')
+
+
+@pytest.mark.slow
+@pytest.mark.ir_only
+def test_solve_64__static():
+    run_case(FAMILY, 'solve_64', 'static')
+
+
+@pytest.mark.slow
+@pytest.mark.ir_only
+def test_solve_64__f64():
+    run_case(FAMILY, 'solve_64', 'f64')
 
 
 @pytest.mark.ir_only
@@ -553,16 +340,6 @@ def test_slogdet_5__f64():
 
 
 @pytest.mark.ir_only
-def test_solve_32__static():
-    run_case(FAMILY, 'solve_32', 'static')
-
-
-@pytest.mark.ir_only
-def test_solve_32__f64():
-    run_case(FAMILY, 'solve_32', 'f64')
-
-
-@pytest.mark.ir_only
 def test_inv_32__static():
     run_case(FAMILY, 'inv_32', 'static')
 
@@ -590,18 +367,6 @@ def test_slogdet_32__static():
 @pytest.mark.ir_only
 def test_slogdet_32__f64():
     run_case(FAMILY, 'slogdet_32', 'f64')
-
-
-@pytest.mark.slow
-@pytest.mark.ir_only
-def test_solve_64__static():
-    run_case(FAMILY, 'solve_64', 'static')
-
-
-@pytest.mark.slow
-@pytest.mark.ir_only
-def test_solve_64__f64():
-    run_case(FAMILY, 'solve_64', 'f64')
 
 
 @pytest.mark.slow
@@ -646,11 +411,6 @@ def test_solve_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_solve_batched__static():
-    run_case(FAMILY, 'solve_batched', 'static')
-
-
-@pytest.mark.ir_only
 def test_solve_batched__f64():
     run_case(FAMILY, 'solve_batched', 'f64')
 
@@ -658,11 +418,6 @@ def test_solve_batched__f64():
 @pytest.mark.ir_only
 def test_solve_batched_32__dynamic():
     run_case(FAMILY, 'solve_batched_32', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_solve_batched_32__static():
-    run_case(FAMILY, 'solve_batched_32', 'static')
 
 
 @pytest.mark.ir_only
@@ -681,11 +436,6 @@ def test_inv_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_inv_batched__static():
-    run_case(FAMILY, 'inv_batched', 'static')
-
-
-@pytest.mark.ir_only
 def test_inv_batched__f64():
     run_case(FAMILY, 'inv_batched', 'f64')
 
@@ -696,23 +446,8 @@ def test_det_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_det_batched__static():
-    run_case(FAMILY, 'det_batched', 'static')
-
-
-@pytest.mark.ir_only
-def test_det_batched__f64():
-    run_case(FAMILY, 'det_batched', 'f64')
-
-
-@pytest.mark.ir_only
 def test_det_singular__dynamic():
     run_case(FAMILY, 'det_singular', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_det_singular__static():
-    run_case(FAMILY, 'det_singular', 'static')
 
 
 @pytest.mark.ir_only
@@ -726,28 +461,8 @@ def test_slogdet_singular__dynamic():
 
 
 @pytest.mark.ir_only
-def test_slogdet_singular__static():
-    run_case(FAMILY, 'slogdet_singular', 'static')
-
-
-@pytest.mark.ir_only
-def test_slogdet_singular__f64():
-    run_case(FAMILY, 'slogdet_singular', 'f64')
-
-
-@pytest.mark.ir_only
 def test_slogdet_batched__dynamic():
     run_case(FAMILY, 'slogdet_batched', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_slogdet_batched__static():
-    run_case(FAMILY, 'slogdet_batched', 'static')
-
-
-@pytest.mark.ir_only
-def test_slogdet_batched__f64():
-    run_case(FAMILY, 'slogdet_batched', 'f64')
 
 
 @pytest.mark.ir_only
@@ -756,28 +471,8 @@ def test_matrix_power_neg__dynamic():
 
 
 @pytest.mark.ir_only
-def test_matrix_power_neg__static():
-    run_case(FAMILY, 'matrix_power_neg', 'static')
-
-
-@pytest.mark.ir_only
-def test_matrix_power_neg__f64():
-    run_case(FAMILY, 'matrix_power_neg', 'f64')
-
-
-@pytest.mark.ir_only
 def test_matrix_power_pos__dynamic():
     run_case(FAMILY, 'matrix_power_pos', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_matrix_power_pos__static():
-    run_case(FAMILY, 'matrix_power_pos', 'static')
-
-
-@pytest.mark.ir_only
-def test_matrix_power_pos__f64():
-    run_case(FAMILY, 'matrix_power_pos', 'f64')
 
 
 @pytest.mark.ir_only
@@ -806,18 +501,8 @@ def test_grad_solve_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_grad_solve_batched__static():
-    run_case(FAMILY, 'grad_solve_batched', 'static')
-
-
-@pytest.mark.ir_only
 def test_grad_inv__static():
     run_case(FAMILY, 'grad_inv', 'static')
-
-
-@pytest.mark.ir_only
-def test_grad_inv__f64():
-    run_case(FAMILY, 'grad_inv', 'f64')
 
 
 @pytest.mark.ir_only
@@ -826,5 +511,321 @@ def test_grad_det__static():
 
 
 @pytest.mark.ir_only
-def test_grad_det__f64():
-    run_case(FAMILY, 'grad_det', 'f64')
+def test_cholesky_nan__static():
+    run_case(FAMILY, 'cholesky_nan', 'static')
+
+
+@pytest.mark.ir_only
+def test_lu_nan__static():
+    run_case(FAMILY, 'lu_nan', 'static')
+
+
+@pytest.mark.ir_only
+def test_solve_nan__static():
+    run_case(FAMILY, 'solve_nan', 'static')
+
+
+@pytest.mark.ir_only
+def test_eigvalsh_nan__static():
+    run_case(FAMILY, 'eigvalsh_nan', 'static')
+
+
+@pytest.mark.ir_only
+def test_svdvals_nan__static():
+    run_case(FAMILY, 'svdvals_nan', 'static')
+
+
+@pytest.mark.ir_only
+def test_qr_1__static():
+    run_case(FAMILY, 'qr_1', 'static')
+
+
+@pytest.mark.ir_only
+def test_qr_2__static():
+    run_case(FAMILY, 'qr_2', 'static')
+
+
+@pytest.mark.ir_only
+def test_qr_5__static():
+    run_case(FAMILY, 'qr_5', 'static')
+
+
+@pytest.mark.ir_only
+def test_qr_5__f64():
+    run_case(FAMILY, 'qr_5', 'f64')
+
+
+@pytest.mark.ir_only
+def test_qr_32__static():
+    run_case(FAMILY, 'qr_32', 'static')
+
+
+@pytest.mark.ir_only
+def test_qr_32__f64():
+    run_case(FAMILY, 'qr_32', 'f64')
+
+
+@pytest.mark.slow
+@pytest.mark.ir_only
+def test_qr_64__static():
+    run_case(FAMILY, 'qr_64', 'static')
+
+
+@pytest.mark.slow
+@pytest.mark.ir_only
+def test_qr_64__f64():
+    run_case(FAMILY, 'qr_64', 'f64')
+
+
+@pytest.mark.ir_only
+def test_qr_batched__dynamic():
+    run_case(FAMILY, 'qr_batched', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_qr_batched__f64():
+    run_case(FAMILY, 'qr_batched', 'f64')
+
+
+@pytest.mark.ir_only
+def test_qr_tall__dynamic():
+    run_case(FAMILY, 'qr_tall', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_qr_tall_complete__dynamic():
+    run_case(FAMILY, 'qr_tall_complete', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_qr_wide__static():
+    run_case(FAMILY, 'qr_wide', 'static')
+
+
+@pytest.mark.ir_only
+def test_qr_r_only__static():
+    run_case(FAMILY, 'qr_r_only', 'static')
+
+
+@pytest.mark.ir_only
+def test_qr_rank_deficient__static():
+    run_case(FAMILY, 'qr_rank_deficient', 'static')
+
+
+@pytest.mark.ir_only
+def test_geqrf__dynamic():
+    run_case(FAMILY, 'geqrf', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_householder_product__dynamic():
+    run_case(FAMILY, 'householder_product', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_eigh_1__static():
+    run_case(FAMILY, 'eigh_1', 'static')
+
+
+@pytest.mark.ir_only
+def test_eigh_2__static():
+    run_case(FAMILY, 'eigh_2', 'static')
+
+
+@pytest.mark.ir_only
+def test_eigh_5__static():
+    run_case(FAMILY, 'eigh_5', 'static')
+
+
+@pytest.mark.ir_only
+def test_eigh_5__f64():
+    run_case(FAMILY, 'eigh_5', 'f64')
+
+
+@pytest.mark.ir_only
+def test_eigh_32__static():
+    run_case(FAMILY, 'eigh_32', 'static')
+
+
+@pytest.mark.ir_only
+def test_eigh_32__f64():
+    run_case(FAMILY, 'eigh_32', 'f64')
+
+
+@pytest.mark.slow
+@pytest.mark.ir_only
+def test_eigh_64__static():
+    run_case(FAMILY, 'eigh_64', 'static')
+
+
+@pytest.mark.slow
+@pytest.mark.ir_only
+def test_eigh_64__f64():
+    run_case(FAMILY, 'eigh_64', 'f64')
+
+
+@pytest.mark.ir_only
+def test_eigh_batched__dynamic():
+    run_case(FAMILY, 'eigh_batched', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_eigh_batched__f64():
+    run_case(FAMILY, 'eigh_batched', 'f64')
+
+
+@pytest.mark.ir_only
+def test_eigh_batched_32__dynamic():
+    run_case(FAMILY, 'eigh_batched_32', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_eigh_upper__static():
+    run_case(FAMILY, 'eigh_upper', 'static')
+
+
+@pytest.mark.ir_only
+def test_eigh_subset__dynamic():
+    run_case(FAMILY, 'eigh_subset', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_eigvalsh__dynamic():
+    run_case(FAMILY, 'eigvalsh', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_eigvalsh__f64():
+    run_case(FAMILY, 'eigvalsh', 'f64')
+
+
+@pytest.mark.ir_only
+def test_eigh_spd_ill_conditioned__static():
+    run_case(FAMILY, 'eigh_spd_ill_conditioned', 'static')
+
+
+@pytest.mark.ir_only
+def test_grad_eigh__static():
+    run_case(FAMILY, 'grad_eigh', 'static')
+
+
+@pytest.mark.ir_only
+def test_grad_eigh__f64():
+    run_case(FAMILY, 'grad_eigh', 'f64')
+
+
+@pytest.mark.ir_only
+def test_svd_1__static():
+    run_case(FAMILY, 'svd_1', 'static')
+
+
+@pytest.mark.ir_only
+def test_svd_2__static():
+    run_case(FAMILY, 'svd_2', 'static')
+
+
+@pytest.mark.ir_only
+def test_svd_5__static():
+    run_case(FAMILY, 'svd_5', 'static')
+
+
+@pytest.mark.ir_only
+def test_svd_5__f64():
+    run_case(FAMILY, 'svd_5', 'f64')
+
+
+@pytest.mark.ir_only
+def test_svd_32__static():
+    run_case(FAMILY, 'svd_32', 'static')
+
+
+@pytest.mark.ir_only
+def test_svd_32__f64():
+    run_case(FAMILY, 'svd_32', 'f64')
+
+
+@pytest.mark.slow
+@pytest.mark.ir_only
+def test_svd_64__static():
+    run_case(FAMILY, 'svd_64', 'static')
+
+
+@pytest.mark.slow
+@pytest.mark.ir_only
+def test_svd_64__f64():
+    run_case(FAMILY, 'svd_64', 'f64')
+
+
+@pytest.mark.ir_only
+def test_svd_batched__dynamic():
+    run_case(FAMILY, 'svd_batched', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_svd_batched__f64():
+    run_case(FAMILY, 'svd_batched', 'f64')
+
+
+@pytest.mark.ir_only
+def test_svd_full_tall__dynamic():
+    run_case(FAMILY, 'svd_full_tall', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_svd_full_tall__f64():
+    run_case(FAMILY, 'svd_full_tall', 'f64')
+
+
+@pytest.mark.ir_only
+def test_svd_full_wide__static():
+    run_case(FAMILY, 'svd_full_wide', 'static')
+
+
+@pytest.mark.ir_only
+def test_svd_wide__dynamic():
+    run_case(FAMILY, 'svd_wide', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_svdvals__dynamic():
+    run_case(FAMILY, 'svdvals', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_svdvals_32__static():
+    run_case(FAMILY, 'svdvals_32', 'static')
+
+
+@pytest.mark.ir_only
+def test_svd_rank_deficient__static():
+    run_case(FAMILY, 'svd_rank_deficient', 'static')
+
+
+@pytest.mark.ir_only
+def test_pinv__dynamic():
+    run_case(FAMILY, 'pinv', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_lstsq__static():
+    run_case(FAMILY, 'lstsq', 'static')
+
+
+@pytest.mark.ir_only
+def test_matrix_rank__dynamic():
+    run_case(FAMILY, 'matrix_rank', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_cond__dynamic():
+    run_case(FAMILY, 'cond', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_norm_2__static():
+    run_case(FAMILY, 'norm_2', 'static')
+
+
+@pytest.mark.ir_only
+def test_grad_svdvals__static():
+    run_case(FAMILY, 'grad_svdvals', 'static')
