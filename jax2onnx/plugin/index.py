@@ -52,8 +52,9 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "float_bits": ("clz",),
     "special_functions": ("igamma", "igammac", "igamma_grad_a", "regularized_incomplete_beta",
                           "zeta", "polygamma", "bessel_i0e", "bessel_i1e"),
-    "linalg_factor": ("cholesky", "lu", "lu_pivots_to_permutation", "triangular_solve"),
-    "linalg_qr": ("geqrf", "householder_product", "qr"),
+    "linalg_factor": ("cholesky", "lu", "lu_pivots_to_permutation", "triangular_solve", "symmetric_product",
+                      "cholesky_update", "tridiagonal_solve"),
+    "linalg_qr": ("geqrf", "householder_product", "qr", "ormqr"),
     "linalg_eig": ("eigh", "svd"),
 }
 

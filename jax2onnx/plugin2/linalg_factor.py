@@ -200,3 +200,128 @@ def triangular_solve(ctx, a, b, *, left_side=False, lower=False, transpose_a=Fal
     x, = loop(ctx, ctx.const(np.array(n, np.int64)), [zeros(ctx, x_shape, dt)], [(dt, x_shape)], body,
               "triangular_solve")
     return swap_last(ctx, x, rank) if right else x
+
+
+# ---- symmetric_product / cholesky_update ---------------------------------------------------
+@register(PIPELINE, "symmetric_product")
+def symmetric_product(ctx, a, c, *, alpha=1.0, beta=0.0, **_):
+    """``alpha a aᵀ + beta c`` (the whole matrix, as JAX's CPU lowering computes it)."""
+    a_aval, _ = ctx.in_avals
+    dt = np.dtype(a_aval.dtype)
+    prod = ctx.op("MatMul", a, swap_last(ctx, a, len(a_aval.shape)))
+    return ctx.op("Add", ctx.op("Mul", ctx.const(np.array(alpha, dt)), prod),
+                  ctx.op("Mul", ctx.const(np.array(beta, dt)), c))
+
+
+@register(PIPELINE, "cholesky_update")
+def cholesky_update(ctx, r, w, **_):
+    """Upper factor of ``RᵀR + w wᵀ``: one Givens rotation (``drotg`` as JAX) per row,
+    one ``Loop`` iteration each (~25 body nodes)."""
+    r_aval, _ = ctx.in_avals
+    dt = _real_dtype(r_aval, "cholesky_update")
+    n = r_aval.shape[-1]
+    rows = ctx.const(row_ids(n))
+    zero, one = ctx.const(np.array(0, dt)), ctx.const(np.array(1, dt))
+    z0 = ctx.op("Unsqueeze", w, axes(ctx, 0))                         # (1, n)
+
+    def body(sub, it, rm, z):
+        k1 = _k1(sub, it)
+        row = take_row(sub, rm, k1)                                   # (1, n)
+        x, y = take_col(sub, row, k1), take_col(sub, z, k1)           # (1, 1)
+        ax, ay = sub.op("Abs", x), sub.op("Abs", y)
+        den = sub.op("Max", ax, ay)
+        flat = sub.op("Equal", y, zero)
+        den = sub.op("Where", flat, one, den)
+        xs, ys = sub.op("Div", x, den), sub.op("Div", y, den)
+        rh = sub.op("Div", one, sub.op("Sqrt", sub.op("Add", sub.op("Mul", xs, xs), sub.op("Mul", ys, ys))))
+        c = sub.op("Where", flat, one, sub.op("Mul", xs, rh))
+        s = sub.op("Where", flat, zero, sub.op("Neg", sub.op("Mul", ys, rh)))
+        new_row = sub.op("Sub", sub.op("Mul", c, row), sub.op("Mul", s, z))
+        z = sub.op("Add", sub.op("Mul", c, z), sub.op("Mul", s, row))
+        return [sub.op("Where", sub.op("Equal", rows, it), new_row, rm), z]
+
+    out, _ = loop(ctx, ctx.const(np.array(n, np.int64)), [r, z0], [(dt, (n, n)), (dt, (1, n))], body,
+                  "cholesky_update")
+    return out
+
+
+# ---- tridiagonal_solve ---------------------------------------------------------------------
+@register(PIPELINE, "tridiagonal_solve")
+def tridiagonal_solve(ctx, dl, d, du, b, *, perturb_singular=False, **_):
+    """LAPACK ``gtsv``: Gaussian elimination with partial pivoting between neighbouring
+    rows (fill-in on the second superdiagonal), then back substitution; a singular
+    system gives NaN as JAX's CPU lowering. One ``Loop`` for each phase (~45 / ~15 body
+    nodes). ``perturb_singular=True`` is not supported."""
+    if perturb_singular:
+        raise NotImplementedError("tridiagonal_solve(perturb_singular=True) is not supported")
+    d_aval, b_aval = ctx.in_avals[1], ctx.in_avals[3]
+    dt = _real_dtype(b_aval, "tridiagonal_solve")
+    m = d_aval.shape[-1]
+    batch = tuple(d_aval.shape[:-1])
+    zero = ctx.const(np.array(0, dt))
+    idx = ctx.const(np.arange(m, dtype=np.int64))                      # (m,)
+    rows = ctx.const(row_ids(m))
+    # sub[i] = A[i+1, i] (LAPACK's DL), the last superdiagonal entry is not part of A
+    sub_d = ctx.op("Concat", ctx.op("Slice", dl, ctx.const(np.array([1], np.int64)), ctx.const(np.array([m], np.int64)),
+                                    axes(ctx, -1)), ctx.op("Expand", zero, ctx.shape(batch + (1,))), axis=-1)
+    up = ctx.op("Where", ctx.const(np.arange(m) < m - 1), du, zero)
+    vec = (dt, batch + (m,))
+    if m == 1:
+        x = ctx.op("Div", b, ctx.op("Unsqueeze", d, axes(ctx, -1)))
+        return x
+
+    def pick(s, v, i1):
+        return s.op("Gather", v, i1, axis=-1)                          # (..., 1)
+
+    def put(s, v, i, val):
+        return s.op("Where", s.op("Equal", idx, i), val, v)
+
+    def fwd(s, it, dd, uu, u2, lo, bb, ok):
+        i1, j = _k1(s, it), s.op("Add", it, s.const(np.array(1, np.int64)))
+        j1 = _k1(s, j)
+        di, dj, ui, uj, li = pick(s, dd, i1), pick(s, dd, j1), pick(s, uu, i1), pick(s, uu, j1), pick(s, lo, i1)
+        bi, bj = take_row(s, bb, i1), take_row(s, bb, j1)              # (..., 1, n)
+        keep = s.op("GreaterOrEqual", s.op("Abs", di), s.op("Abs", li))  # no interchange
+        ok = s.op("And", ok, s.op("Not", s.op("And", keep, s.op("Equal", di, zero))))
+        one = s.const(np.array(1, dt))
+        f_keep = s.op("Div", li, s.op("Where", s.op("Equal", di, zero), one, di))
+        f_swap = s.op("Div", di, s.op("Where", s.op("Equal", li, zero), one, li))
+        # no interchange: row j -= f row i
+        dj_k = s.op("Sub", dj, s.op("Mul", f_keep, ui))
+        bj_k = s.op("Sub", bj, s.op("Mul", s.op("Unsqueeze", f_keep, axes(s, -1)), bi))
+        # interchange: row i <- row j, row j <- old row i - f row j
+        dj_s = s.op("Sub", ui, s.op("Mul", f_swap, dj))
+        u2_s = uj
+        uj_s = s.op("Neg", s.op("Mul", f_swap, uj))
+        bj_s = s.op("Sub", bi, s.op("Mul", s.op("Unsqueeze", f_swap, axes(s, -1)), bj))
+        dd = put(s, put(s, dd, it, s.op("Where", keep, di, li)), j, s.op("Where", keep, dj_k, dj_s))
+        u2 = put(s, u2, it, s.op("Where", keep, zero, u2_s))
+        uu = put(s, put(s, uu, it, s.op("Where", keep, ui, dj)), j, s.op("Where", keep, uj, uj_s))
+        keep_b = s.op("Unsqueeze", keep, axes(s, -1))
+        new_bi = s.op("Where", keep_b, bi, bj)
+        new_bj = s.op("Where", keep_b, bj_k, bj_s)
+        bb = s.op("Where", s.op("Equal", rows, it), new_bi, s.op("Where", s.op("Equal", rows, j), new_bj, bb))
+        return [dd, uu, u2, lo, bb, ok]
+
+    ok0 = ctx.op("Expand", ctx.const(np.array(True)), ctx.shape(batch + (1,)))
+    dd, uu, u2, _, bb, ok = loop(
+        ctx, ctx.const(np.array(m - 1, np.int64)), [d, up, ctx.op("Expand", zero, ctx.shape(batch + (m,))), sub_d, b, ok0],
+        [vec, vec, vec, vec, (dt, tuple(b_aval.shape)), (np.bool_, batch + (1,))], fwd, "gtsv_factor")
+    last_d = ctx.op("Gather", dd, ctx.const(np.array([m - 1], np.int64)), axis=-1)
+    ok = ctx.op("And", ok, ctx.op("Not", ctx.op("Equal", last_d, zero)))
+    top = ctx.const(np.array(m - 1, np.int64))
+
+    def back(s, it, x):
+        i = s.op("Sub", top, it)
+        i1 = _k1(s, i)
+        j1 = _k1(s, s.op("Min", s.op("Add", i, s.const(np.array(1, np.int64))), top))
+        k1 = _k1(s, s.op("Min", s.op("Add", i, s.const(np.array(2, np.int64))), top))
+        r = s.op("Sub", take_row(s, bb, i1), s.op("Mul", s.op("Unsqueeze", pick(s, uu, i1), axes(s, -1)),
+                                                 take_row(s, x, j1)))
+        r = s.op("Sub", r, s.op("Mul", s.op("Unsqueeze", pick(s, u2, i1), axes(s, -1)), take_row(s, x, k1)))
+        r = s.op("Div", r, s.op("Unsqueeze", pick(s, dd, i1), axes(s, -1)))
+        return [s.op("Where", s.op("Equal", rows, i), r, x)]
+
+    x, = loop(ctx, ctx.const(np.array(m, np.int64)), [zeros(ctx, b_aval.shape, dt)], [(dt, tuple(b_aval.shape))],
+              back, "gtsv_solve")
+    return ctx.op("Where", ctx.op("Unsqueeze", ok, axes(ctx, -1)), x, ctx.const(np.array(np.nan, dt)))

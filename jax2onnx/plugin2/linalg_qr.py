@@ -1,4 +1,5 @@
-"""Householder QR in ONNX ops (onnx_ir pipeline): ``geqrf``, ``householder_product``, ``qr``.
+"""Householder QR in ONNX ops (onnx_ir pipeline): ``geqrf``, ``householder_product``, ``qr``,
+``ormqr``.
 
 ``geqrf`` is LAPACK's unblocked Householder QR, one ``Loop`` iteration per column
 (~35 body nodes, O(mn) work each): the reflector of column k follows ``dlarfg`` —
@@ -9,6 +10,8 @@ JAX's, and Q and R compare directly. ``householder_product`` accumulates
 ``Q = H_0 … H_{k-1}`` applied to the leading columns of I, backwards (``dorg2r``),
 one iteration per reflector (~15 body nodes). ``qr`` composes the two as JAX's own
 ``_qr_lowering`` does (``full_matrices`` both ways, wide and tall matrices).
+``ormqr`` applies the reflectors to a matrix from either side, transposed or not,
+one per iteration (~15 body nodes), without forming Q.
 
 Accuracy: backward stable like LAPACK; in the catalog Q and R match JAX to ~1e-6
 (float32) / ~1e-14 (float64) for well-conditioned input. Batch dims (symbolic too)
@@ -154,3 +157,38 @@ def qr(ctx, a, *, pivoting=False, full_matrices=True, **_):
         raise NotImplementedError("qr with pivoting=True (geqp3) is not supported")
     aval = ctx.in_avals[0]
     return qr_values(ctx, a, aval.shape, _float(aval, "qr"), full_matrices)
+
+
+@register(PIPELINE, "ormqr")
+def ormqr(ctx, a, taus, c, *, left=True, transpose=False, **_):
+    """``Q c``, ``Qᵀ c``, ``c Q`` or ``c Qᵀ`` from geqrf's reflectors, one reflector per
+    ``Loop`` iteration (~15 body nodes); Q is never formed."""
+    a_aval, t_aval, c_aval = ctx.in_avals
+    dt = _float(a_aval, "ormqr")
+    m = a_aval.shape[-2]
+    k = t_aval.shape[-1]
+    if k == 0:
+        return c
+    rows = ctx.const(row_ids(m))
+    zero, one = ctx.const(np.array(0, dt)), ctx.const(np.array(1, dt))
+    taus = ctx.op("Unsqueeze", taus, axes(ctx, -2))                     # (..., 1, k)
+    reverse = left != transpose
+    last = ctx.const(np.array(k - 1, np.int64))
+    rank = len(c_aval.shape)
+
+    def body(sub, it, x):
+        j = sub.op("Sub", last, it) if reverse else it
+        j1 = _k1(sub, j)
+        col = take_col(sub, a, j1)
+        v = sub.op("Where", sub.op("Equal", rows, j), one, sub.op("Where", sub.op("Greater", rows, j), col, zero))
+        tau = take_col(sub, taus, j1)
+        if left:   # x - tau v (v^T x)
+            vt_x = sub.op("ReduceSum", sub.op("Mul", v, x), axes(sub, -2), keepdims=1)
+            upd = sub.op("Mul", v, vt_x)
+        else:      # x - tau (x v) v^T
+            xv = sub.op("MatMul", x, v)
+            upd = sub.op("MatMul", xv, sub.op("Transpose", v, perm=list(range(rank - 2)) + [rank - 1, rank - 2]))
+        return [sub.op("Sub", x, sub.op("Mul", tau, upd))]
+
+    x, = loop(ctx, ctx.const(np.array(k, np.int64)), [c], [(dt, tuple(c_aval.shape))], body, "ormqr")
+    return x

@@ -343,3 +343,45 @@ _case("cond", "jnp.linalg.cond", fn=jnp.linalg.cond, inputs=[("B", 5, 5)], input
 _case("norm_2", "jnp.linalg.norm", fn=lambda a: jnp.linalg.norm(a, ord=2), inputs=[(6, 4)])
 _case("grad_svdvals", "lax.linalg.svd", fn=jax.grad(lambda a: jnp.sum(jnp.linalg.svdvals(a) * jnp.arange(4.0))),
       inputs=[(6, 4)], rtol=1e-4, atol=1e-4)
+
+
+# ---- ormqr, symmetric_product, cholesky_update, tridiagonal_solve -------------------------
+def _ormqr(left, transpose):
+    def f(a, c):
+        from jax._src.lax.linalg import geqrf, ormqr
+        return ormqr(*geqrf(a), c, left=left, transpose=transpose)
+    return f
+
+
+for left in (True, False):
+    for transpose in (False, True):
+        _case(f"ormqr_{'left' if left else 'right'}{'_t' if transpose else ''}", "lax.linalg.ormqr",
+              fn=_ormqr(left, transpose), inputs=[(5, 3), (5, 2) if left else (2, 5)])
+_case("ormqr_batched", "lax.linalg.ormqr", fn=_ormqr(True, True), inputs=[("B", 6, 4), ("B", 6, 3)], f64=True)
+_case("qr_multiply", "jax.scipy.linalg.qr_multiply", fn=lambda a, c: jsl.qr_multiply(a, c)[0],
+      inputs=[(5, 3), (2, 5)])
+_case("symmetric_product", "lax.linalg.symmetric_product",
+      fn=lambda a, c: lax.linalg.symmetric_product(a, c, alpha=2.0, beta=0.5, symmetrize_output=True),
+      inputs=[("B", 4, 3), ("B", 4, 4)], input_gen=gen(_normal, symmetric), f64=True)
+
+
+def _upper_factor(rng, shape, dt):
+    return np.swapaxes(np.linalg.cholesky(spd(rng, shape, np.float64)), -1, -2).astype(dt)
+
+
+for n in (1, 5, 32):
+    _case(f"cholesky_update_{n}", "lax.linalg.cholesky_update", fn=lax.linalg.cholesky_update,
+          inputs=[(n, n), (n,)], input_gen=gen(_upper_factor), f64=_f64(n), **_tol(n))
+
+
+def _tridiag(rng, shapes, dtypes):
+    return [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
+
+
+for m in (1, 2, 5, 32):
+    _case(f"tridiagonal_solve_{m}", "lax.linalg.tridiagonal_solve", fn=lax.linalg.tridiagonal_solve,
+          inputs=[("B", m)] * 3 + [("B", m, 2)], input_gen=_tridiag, f64=_f64(m), **_tol(m))
+_case("tridiagonal_solve_singular", "lax.linalg.tridiagonal_solve", fn=lax.linalg.tridiagonal_solve,
+      inputs=[(2, 4)] * 3 + [(2, 4, 1)],
+      input_gen=lambda r, s, d: [np.zeros(s[0], d[0]), np.array([[1, 0, 1, 1], [1, 2, 3, 4]], d[1]),
+                                 np.zeros(s[2], d[2]), np.ones(s[3], d[3])])
