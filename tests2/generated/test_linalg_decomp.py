@@ -934,3 +934,48 @@ def test_tridiagonal_solve_32__f64():
 @pytest.mark.ir_only
 def test_tridiagonal_solve_singular__static():
     run_case(FAMILY, 'tridiagonal_solve_singular', 'static')
+
+
+@pytest.mark.ir_only
+def test_expm_1__static():
+    run_case(FAMILY, 'expm_1', 'static')
+
+
+@pytest.mark.ir_only
+def test_expm_2__static():
+    run_case(FAMILY, 'expm_2', 'static')
+
+
+@pytest.mark.ir_only
+def test_expm_5__static():
+    run_case(FAMILY, 'expm_5', 'static')
+
+
+@pytest.mark.ir_only
+def test_expm_5__f64():
+    run_case(FAMILY, 'expm_5', 'f64')
+
+
+@pytest.mark.ir_only
+def test_expm_8__static():
+    run_case(FAMILY, 'expm_8', 'static')
+
+
+@pytest.mark.ir_only
+def test_expm_8__f64():
+    run_case(FAMILY, 'expm_8', 'f64')
+
+
+@pytest.mark.ir_only
+def test_expm_batched__dynamic():
+    run_case(FAMILY, 'expm_batched', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_lt_to_total_order__static():
+    run_case(FAMILY, 'lt_to_total_order', 'static')
+
+
+@pytest.mark.ir_only
+def test_lt_to_total_order__f64():
+    run_case(FAMILY, 'lt_to_total_order', 'f64')

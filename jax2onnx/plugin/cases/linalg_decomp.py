@@ -385,3 +385,20 @@ _case("tridiagonal_solve_singular", "lax.linalg.tridiagonal_solve", fn=lax.linal
       inputs=[(2, 4)] * 3 + [(2, 4, 1)],
       input_gen=lambda r, s, d: [np.zeros(s[0], d[0]), np.array([[1, 0, 1, 1], [1, 2, 3, 4]], d[1]),
                                  np.zeros(s[2], d[2]), np.ones(s[3], d[3])])
+
+
+# ---- expm (Padé + squaring; needs lu/solve and lt_to for its searchsorted) ---------------
+def _scaled(scale):
+    def m(rng, shape, dt):
+        return (scale * rng.standard_normal(shape)).astype(dt)
+    return m
+
+
+for n, scale in ((1, 1.0), (2, 0.01), (5, 1.0), (8, 4.0)):
+    _case(f"expm_{n}", "jax.scipy.linalg.expm", fn=jsl.expm, inputs=[(n, n)], input_gen=gen(_scaled(scale)),
+          f64=_f64(n), rtol=1e-4, atol=1e-4)
+_case("expm_batched", "jax.scipy.linalg.expm", fn=jsl.expm, inputs=[_batched(4)], input_gen=gen(_scaled(1.0)),
+      rtol=1e-4, atol=1e-4)
+_case("lt_to_total_order", "lax.lt_to", fn=lambda x, y: lax.lt_to_p.bind(x, y), inputs=[(6,), (6,)],
+      input_gen=lambda r, s, d: [np.array([0., -0., 1., np.nan, -np.inf, 3.], d[0]),
+                                 np.array([-0., 0., np.nan, 1., np.inf, 3.], d[1])], f64=True)
