@@ -56,6 +56,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
                       "cholesky_update", "tridiagonal_solve"),
     "linalg_qr": ("geqrf", "householder_product", "qr", "ormqr"),
     "linalg_eig": ("eigh", "svd"),
+    "linalg_reduce": ("hessenberg", "tridiagonal"),
 }
 
 #: primitive name -> family module name

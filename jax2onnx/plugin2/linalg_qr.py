@@ -32,6 +32,24 @@ def _k1(sub, it):
     return sub.op("Unsqueeze", it, axes(sub, 0))
 
 
+def reflector(sub, col, k, k1, rows, dt):
+    """LAPACK ``dlarfg`` for ``col[k:]`` (a ``(..., m, 1)`` column, pivot row ``k``):
+    (beta, tau, v with v[k] = 1 and zeros above, v's part below row k)."""
+    zero, one = sub.const(np.array(0, dt)), sub.const(np.array(1, dt))
+    alpha = take_row(sub, col, k1)                                      # (..., 1, 1)
+    x = sub.op("Where", sub.op("Greater", rows, k), col, zero)
+    xnorm2 = sub.op("ReduceSumSquare", x, axes(sub, -2), keepdims=1)
+    nrm = sub.op("Sqrt", sub.op("Add", sub.op("Mul", alpha, alpha), xnorm2))
+    sgn = sub.op("Where", sub.op("GreaterOrEqual", alpha, zero), one, sub.const(np.array(-1, dt)))
+    trivial = sub.op("Equal", xnorm2, zero)
+    beta = sub.op("Where", trivial, alpha, sub.op("Neg", sub.op("Mul", sgn, nrm)))
+    safe_beta = sub.op("Where", trivial, one, beta)
+    tau = sub.op("Where", trivial, zero, sub.op("Div", sub.op("Sub", beta, alpha), safe_beta))
+    denom = sub.op("Where", trivial, one, sub.op("Sub", alpha, beta))
+    v_below = sub.op("Div", x, denom)
+    return beta, tau, sub.op("Where", sub.op("Equal", rows, k), one, v_below), v_below
+
+
 def geqrf_values(ctx, a, shape, dt):
     """(packed R and reflectors ``(..., m, n)``, taus ``(..., 1, k)``) of ``a``."""
     m, n = shape[-2:]
@@ -43,19 +61,8 @@ def geqrf_values(ctx, a, shape, dt):
     def body(sub, it, w, taus):
         k1 = _k1(sub, it)
         col = take_col(sub, w, k1)                                      # (..., m, 1)
-        alpha = take_row(sub, col, k1)                                  # (..., 1, 1)
         below = sub.op("Greater", rows, it)
-        x = sub.op("Where", below, col, zero)
-        xnorm2 = sub.op("ReduceSumSquare", x, axes(sub, -2), keepdims=1)
-        nrm = sub.op("Sqrt", sub.op("Add", sub.op("Mul", alpha, alpha), xnorm2))
-        sgn = sub.op("Where", sub.op("GreaterOrEqual", alpha, zero), one, sub.const(np.array(-1, dt)))
-        trivial = sub.op("Equal", xnorm2, zero)
-        beta = sub.op("Where", trivial, alpha, sub.op("Neg", sub.op("Mul", sgn, nrm)))
-        safe_beta = sub.op("Where", trivial, one, beta)
-        tau = sub.op("Where", trivial, zero, sub.op("Div", sub.op("Sub", beta, alpha), safe_beta))
-        denom = sub.op("Where", trivial, one, sub.op("Sub", alpha, beta))
-        v_below = sub.op("Div", x, denom)
-        v = sub.op("Where", sub.op("Equal", rows, it), one, v_below)    # zero above row k
+        beta, tau, v, v_below = reflector(sub, col, it, k1, rows, dt)
         # H w = w - tau v (v^T w), on the columns right of k
         vt_w = sub.op("ReduceSum", sub.op("Mul", v, w), axes(sub, -2), keepdims=1)   # (..., 1, n)
         upd = sub.op("Sub", w, sub.op("Mul", sub.op("Mul", v, tau), vt_w))

@@ -979,3 +979,103 @@ def test_lt_to_total_order__static():
 @pytest.mark.ir_only
 def test_lt_to_total_order__f64():
     run_case(FAMILY, 'lt_to_total_order', 'f64')
+
+
+@pytest.mark.ir_only
+def test_hessenberg_1__static():
+    run_case(FAMILY, 'hessenberg_1', 'static')
+
+
+@pytest.mark.ir_only
+def test_hessenberg_2__static():
+    run_case(FAMILY, 'hessenberg_2', 'static')
+
+
+@pytest.mark.ir_only
+def test_hessenberg_5__static():
+    run_case(FAMILY, 'hessenberg_5', 'static')
+
+
+@pytest.mark.ir_only
+def test_hessenberg_5__f64():
+    run_case(FAMILY, 'hessenberg_5', 'f64')
+
+
+@pytest.mark.ir_only
+def test_hessenberg_32__static():
+    run_case(FAMILY, 'hessenberg_32', 'static')
+
+
+@pytest.mark.ir_only
+def test_hessenberg_32__f64():
+    run_case(FAMILY, 'hessenberg_32', 'f64')
+
+
+@pytest.mark.ir_only
+def test_scipy_hessenberg_q__dynamic():
+    run_case(FAMILY, 'scipy_hessenberg_q', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_scipy_hessenberg_q__f64():
+    run_case(FAMILY, 'scipy_hessenberg_q', 'f64')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_lower_1__static():
+    run_case(FAMILY, 'tridiagonal_lower_1', 'static')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_lower_2__static():
+    run_case(FAMILY, 'tridiagonal_lower_2', 'static')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_lower_5__static():
+    run_case(FAMILY, 'tridiagonal_lower_5', 'static')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_lower_5__f64():
+    run_case(FAMILY, 'tridiagonal_lower_5', 'f64')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_lower_32__static():
+    run_case(FAMILY, 'tridiagonal_lower_32', 'static')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_upper_1__static():
+    run_case(FAMILY, 'tridiagonal_upper_1', 'static')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_upper_2__static():
+    run_case(FAMILY, 'tridiagonal_upper_2', 'static')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_upper_5__static():
+    run_case(FAMILY, 'tridiagonal_upper_5', 'static')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_upper_5__f64():
+    run_case(FAMILY, 'tridiagonal_upper_5', 'f64')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_upper_32__static():
+    run_case(FAMILY, 'tridiagonal_upper_32', 'static')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_batched__dynamic():
+    run_case(FAMILY, 'tridiagonal_batched', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_tridiagonal_batched__f64():
+    run_case(FAMILY, 'tridiagonal_batched', 'f64')

@@ -402,3 +402,17 @@ _case("expm_batched", "jax.scipy.linalg.expm", fn=jsl.expm, inputs=[_batched(4)]
 _case("lt_to_total_order", "lax.lt_to", fn=lambda x, y: lax.lt_to_p.bind(x, y), inputs=[(6,), (6,)],
       input_gen=lambda r, s, d: [np.array([0., -0., 1., np.nan, -np.inf, 3.], d[0]),
                                  np.array([-0., 0., np.nan, 1., np.inf, 3.], d[1])], f64=True)
+
+
+# ---- hessenberg / tridiagonal (packed like LAPACK gehrd / sytrd: compared directly) -------
+for n in (1, 2, 5, 32):
+    _case(f"hessenberg_{n}", "lax.linalg.hessenberg", fn=lax.linalg.hessenberg, inputs=[(n, n)], f64=_f64(n),
+          **_tol(n))
+_case("scipy_hessenberg_q", "jax.scipy.linalg.hessenberg", fn=lambda a: jsl.hessenberg(a, calc_q=True),
+      inputs=[_batched(5)], f64=True)
+for lower in (True, False):
+    for n in (1, 2, 5, 32):
+        _case(f"tridiagonal_{'lower' if lower else 'upper'}_{n}", "lax.linalg.tridiagonal",
+              fn=lambda a, lower=lower: lax.linalg.tridiagonal(a, lower=lower), inputs=[(n, n)],
+              f64=_f64(n) and n < 32, **_tol(n))
+_case("tridiagonal_batched", "lax.linalg.tridiagonal", fn=lax.linalg.tridiagonal, inputs=[_batched(6)], f64=True)
