@@ -1,5 +1,6 @@
-"""Factorizations and triangular solves in ONNX ops (onnx_ir pipeline): ``cholesky``,
-``lu``, ``lu_pivots_to_permutation``, ``triangular_solve``.
+"""Factorizations and solves in ONNX ops (onnx_ir pipeline): ``cholesky``, ``lu``,
+``lu_pivots_to_permutation``, ``triangular_solve``, ``tridiagonal_solve``,
+``cholesky_update``, ``symmetric_product``.
 
 Every algorithm is one ONNX ``Loop`` over the pivot / row index whose body is a
 fixed handful of nodes (graph size O(1) in the matrix size), working on whole
@@ -12,6 +13,9 @@ included — are vectorised, never unrolled. float32 and float64.
 | ``lu`` | Gaussian elimination with partial pivoting (LAPACK ``getrf``: first max-\\|·\\| row wins, NaN never chosen unless in the first slot; a zero pivot column is left unscaled, so singular input gives finite LU as in LAPACK) | ~35 | min(m,n) iterations, O(mn) each |
 | ``lu_pivots_to_permutation`` | the row swaps applied to ``iota`` | ~12 | k iterations |
 | ``triangular_solve`` | reduced to a left, non-transposed solve (transposes of ``a``/``b``), then forward or backward substitution, one row of the solution per iteration | ~10 | n iterations, O(n·nrhs) each |
+| ``tridiagonal_solve`` | LAPACK ``gtsv``: elimination with neighbour-row pivoting, then back substitution; singular → NaN as JAX | ~45 + ~15 | 2 loops of m iterations |
+| ``cholesky_update`` | one Givens rotation (JAX's ``drotg``) per row | ~25 | n iterations |
+| ``symmetric_product`` | ``alpha a aᵀ + beta c`` (one MatMul) | – | – |
 
 Accuracy: the same rounding class as LAPACK's unblocked kernels (a different
 summation order than the blocked BLAS JAX calls): in the catalog, max relative

@@ -1064,16 +1064,11 @@ def test_cholesky_update_5__f64():
     run_case(FAMILY, 'cholesky_update_5', 'f64')
 
 
+@pytest.mark.slow
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_cholesky_update_32__static():
     run_case(FAMILY, 'cholesky_update_32', 'static')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_cholesky_update_32__f64():
-    run_case(FAMILY, 'cholesky_update_32', 'f64')
 
 
 @pytest.mark.ir_only
@@ -1118,12 +1113,14 @@ def test_tridiagonal_solve_singular__static():
     run_case(FAMILY, 'tridiagonal_solve_singular', 'static')
 
 
+@pytest.mark.slow
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_expm_1__static():
     run_case(FAMILY, 'expm_1', 'static')
 
 
+@pytest.mark.slow
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_expm_2__static():
@@ -1134,12 +1131,6 @@ def test_expm_2__static():
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_expm_5__static():
     run_case(FAMILY, 'expm_5', 'static')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_expm_5__f64():
-    run_case(FAMILY, 'expm_5', 'f64')
 
 
 @pytest.mark.ir_only

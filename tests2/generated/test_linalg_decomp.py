@@ -891,14 +891,10 @@ def test_cholesky_update_5__f64():
     run_case(FAMILY, 'cholesky_update_5', 'f64')
 
 
+@pytest.mark.slow
 @pytest.mark.ir_only
 def test_cholesky_update_32__static():
     run_case(FAMILY, 'cholesky_update_32', 'static')
-
-
-@pytest.mark.ir_only
-def test_cholesky_update_32__f64():
-    run_case(FAMILY, 'cholesky_update_32', 'f64')
 
 
 @pytest.mark.ir_only
@@ -936,11 +932,13 @@ def test_tridiagonal_solve_singular__static():
     run_case(FAMILY, 'tridiagonal_solve_singular', 'static')
 
 
+@pytest.mark.slow
 @pytest.mark.ir_only
 def test_expm_1__static():
     run_case(FAMILY, 'expm_1', 'static')
 
 
+@pytest.mark.slow
 @pytest.mark.ir_only
 def test_expm_2__static():
     run_case(FAMILY, 'expm_2', 'static')
@@ -949,11 +947,6 @@ def test_expm_2__static():
 @pytest.mark.ir_only
 def test_expm_5__static():
     run_case(FAMILY, 'expm_5', 'static')
-
-
-@pytest.mark.ir_only
-def test_expm_5__f64():
-    run_case(FAMILY, 'expm_5', 'f64')
 
 
 @pytest.mark.ir_only
