@@ -955,11 +955,6 @@ def test_expm_8__static():
 
 
 @pytest.mark.ir_only
-def test_expm_8__f64():
-    run_case(FAMILY, 'expm_8', 'f64')
-
-
-@pytest.mark.ir_only
 def test_expm_batched__dynamic():
     run_case(FAMILY, 'expm_batched', 'dynamic')
 
