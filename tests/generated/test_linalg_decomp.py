@@ -66,12 +66,6 @@ def test_cholesky_batched__dynamic():
 
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_cholesky_batched__f64():
-    run_case(FAMILY, 'cholesky_batched', 'f64')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_cholesky_batched_32__dynamic():
     run_case(FAMILY, 'cholesky_batched_32', 'dynamic')
 
@@ -160,12 +154,6 @@ def test_lu_64__f64():
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_lu_batched__dynamic():
     run_case(FAMILY, 'lu_batched', 'dynamic')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_lu_batched__f64():
-    run_case(FAMILY, 'lu_batched', 'f64')
 
 
 @pytest.mark.ir_only
@@ -490,12 +478,6 @@ def test_solve_batched__dynamic():
 
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_solve_batched__f64():
-    run_case(FAMILY, 'solve_batched', 'f64')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_solve_batched_32__dynamic():
     run_case(FAMILY, 'solve_batched_32', 'dynamic')
 
@@ -696,12 +678,6 @@ def test_qr_batched__dynamic():
 
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_qr_batched__f64():
-    run_case(FAMILY, 'qr_batched', 'f64')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_qr_tall__dynamic():
     run_case(FAMILY, 'qr_tall', 'dynamic')
 
@@ -796,12 +772,6 @@ def test_eigh_64__f64():
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_eigh_batched__dynamic():
     run_case(FAMILY, 'eigh_batched', 'dynamic')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_eigh_batched__f64():
-    run_case(FAMILY, 'eigh_batched', 'f64')
 
 
 @pytest.mark.ir_only
@@ -910,20 +880,8 @@ def test_svd_batched__dynamic():
 
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_svd_batched__f64():
-    run_case(FAMILY, 'svd_batched', 'f64')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_svd_full_tall__dynamic():
     run_case(FAMILY, 'svd_full_tall', 'dynamic')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_svd_full_tall__f64():
-    run_case(FAMILY, 'svd_full_tall', 'f64')
 
 
 @pytest.mark.ir_only
@@ -1024,12 +982,6 @@ def test_ormqr_batched__dynamic():
 
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_ormqr_batched__f64():
-    run_case(FAMILY, 'ormqr_batched', 'f64')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_qr_multiply__static():
     run_case(FAMILY, 'qr_multiply', 'static')
 
@@ -1038,12 +990,6 @@ def test_qr_multiply__static():
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_symmetric_product__dynamic():
     run_case(FAMILY, 'symmetric_product', 'dynamic')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_symmetric_product__f64():
-    run_case(FAMILY, 'symmetric_product', 'f64')
 
 
 @pytest.mark.ir_only
@@ -1201,12 +1147,6 @@ def test_scipy_hessenberg_q__dynamic():
 
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_scipy_hessenberg_q__f64():
-    run_case(FAMILY, 'scipy_hessenberg_q', 'f64')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_tridiagonal_lower_1__static():
     run_case(FAMILY, 'tridiagonal_lower_1', 'static')
 
@@ -1269,9 +1209,3 @@ def test_tridiagonal_upper_32__static():
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_tridiagonal_batched__dynamic():
     run_case(FAMILY, 'tridiagonal_batched', 'dynamic')
-
-
-@pytest.mark.ir_only
-@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
-def test_tridiagonal_batched__f64():
-    run_case(FAMILY, 'tridiagonal_batched', 'f64')

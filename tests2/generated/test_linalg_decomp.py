@@ -56,11 +56,6 @@ def test_cholesky_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_cholesky_batched__f64():
-    run_case(FAMILY, 'cholesky_batched', 'f64')
-
-
-@pytest.mark.ir_only
 def test_cholesky_batched_32__dynamic():
     run_case(FAMILY, 'cholesky_batched_32', 'dynamic')
 
@@ -135,11 +130,6 @@ def test_lu_64__f64():
 @pytest.mark.ir_only
 def test_lu_batched__dynamic():
     run_case(FAMILY, 'lu_batched', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_lu_batched__f64():
-    run_case(FAMILY, 'lu_batched', 'f64')
 
 
 @pytest.mark.ir_only
@@ -411,11 +401,6 @@ def test_solve_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_solve_batched__f64():
-    run_case(FAMILY, 'solve_batched', 'f64')
-
-
-@pytest.mark.ir_only
 def test_solve_batched_32__dynamic():
     run_case(FAMILY, 'solve_batched_32', 'dynamic')
 
@@ -583,11 +568,6 @@ def test_qr_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_qr_batched__f64():
-    run_case(FAMILY, 'qr_batched', 'f64')
-
-
-@pytest.mark.ir_only
 def test_qr_tall__dynamic():
     run_case(FAMILY, 'qr_tall', 'dynamic')
 
@@ -667,11 +647,6 @@ def test_eigh_64__f64():
 @pytest.mark.ir_only
 def test_eigh_batched__dynamic():
     run_case(FAMILY, 'eigh_batched', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_eigh_batched__f64():
-    run_case(FAMILY, 'eigh_batched', 'f64')
 
 
 @pytest.mark.ir_only
@@ -762,18 +737,8 @@ def test_svd_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_svd_batched__f64():
-    run_case(FAMILY, 'svd_batched', 'f64')
-
-
-@pytest.mark.ir_only
 def test_svd_full_tall__dynamic():
     run_case(FAMILY, 'svd_full_tall', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_svd_full_tall__f64():
-    run_case(FAMILY, 'svd_full_tall', 'f64')
 
 
 @pytest.mark.ir_only
@@ -857,11 +822,6 @@ def test_ormqr_batched__dynamic():
 
 
 @pytest.mark.ir_only
-def test_ormqr_batched__f64():
-    run_case(FAMILY, 'ormqr_batched', 'f64')
-
-
-@pytest.mark.ir_only
 def test_qr_multiply__static():
     run_case(FAMILY, 'qr_multiply', 'static')
 
@@ -869,11 +829,6 @@ def test_qr_multiply__static():
 @pytest.mark.ir_only
 def test_symmetric_product__dynamic():
     run_case(FAMILY, 'symmetric_product', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_symmetric_product__f64():
-    run_case(FAMILY, 'symmetric_product', 'f64')
 
 
 @pytest.mark.ir_only
@@ -1005,11 +960,6 @@ def test_scipy_hessenberg_q__dynamic():
 
 
 @pytest.mark.ir_only
-def test_scipy_hessenberg_q__f64():
-    run_case(FAMILY, 'scipy_hessenberg_q', 'f64')
-
-
-@pytest.mark.ir_only
 def test_tridiagonal_lower_1__static():
     run_case(FAMILY, 'tridiagonal_lower_1', 'static')
 
@@ -1062,8 +1012,3 @@ def test_tridiagonal_upper_32__static():
 @pytest.mark.ir_only
 def test_tridiagonal_batched__dynamic():
     run_case(FAMILY, 'tridiagonal_batched', 'dynamic')
-
-
-@pytest.mark.ir_only
-def test_tridiagonal_batched__f64():
-    run_case(FAMILY, 'tridiagonal_batched', 'f64')

@@ -117,7 +117,7 @@ for n in SIZES + (64,):
     _case(f"cholesky_{n}", "lax.linalg.cholesky", fn=jnp.linalg.cholesky, inputs=[(n, n)],
           input_gen=gen(spd), f64=_f64(n), markers=_slow(n), expect_ops=("Loop",), **_tol(n))
 _case("cholesky_batched", "lax.linalg.cholesky", fn=jnp.linalg.cholesky, inputs=[_batched(5)],
-      input_gen=gen(spd), f64=True)
+      input_gen=gen(spd))
 _case("cholesky_batched_32", "lax.linalg.cholesky", fn=jnp.linalg.cholesky, inputs=[_batched(32)],
       input_gen=gen(spd), **_tol(32))
 _case("cholesky_not_pd_is_nan", "lax.linalg.cholesky", fn=jnp.linalg.cholesky, inputs=[_batched(5)],
@@ -139,7 +139,7 @@ _case("grad_cholesky", "lax.linalg.cholesky",
 for n in SIZES + (64,):
     _case(f"lu_{n}", "lax.linalg.lu", fn=lax.linalg.lu, inputs=[(n, n)], input_gen=gen(wellcond),
           f64=_f64(n), markers=_slow(n), **_tol(n))
-_case("lu_batched", "lax.linalg.lu", fn=lax.linalg.lu, inputs=[_batched(5)], f64=True)
+_case("lu_batched", "lax.linalg.lu", fn=lax.linalg.lu, inputs=[_batched(5)])
 _case("lu_tall", "lax.linalg.lu", fn=lax.linalg.lu, inputs=[("B", 6, 4)])
 _case("lu_wide", "lax.linalg.lu", fn=lax.linalg.lu, inputs=[(3, 5)])
 _case("lu_singular", "lax.linalg.lu", fn=lax.linalg.lu, inputs=[_batched(4)], input_gen=gen(zero_column),
@@ -190,7 +190,7 @@ for n in (5, 32, 64):
     _case(f"slogdet_{n}", "jnp.linalg.slogdet", fn=jnp.linalg.slogdet, inputs=[(n, n)], f64=_f64(n),
           markers=_slow(n), **_tol(n))
 _case("solve_batched", "jnp.linalg.solve", fn=jnp.linalg.solve, inputs=[_batched(5), ("B", 5, 3)],
-      input_gen=gen(wellcond), f64=True)
+      input_gen=gen(wellcond))
 _case("solve_batched_32", "jnp.linalg.solve", fn=jnp.linalg.solve, inputs=[_batched(32), ("B", 32, 1)],
       input_gen=gen(wellcond), **_tol(32))
 _case("solve_ill_conditioned", "jnp.linalg.solve", fn=jnp.linalg.solve, inputs=[(8, 8), (8,)],
@@ -246,7 +246,7 @@ _case("svdvals_nan", "jnp.linalg.svdvals", fn=jnp.linalg.svdvals, inputs=[(4, 4)
 # geqrf follows LAPACK's reflector convention, so Q and R compare directly with JAX's
 for n in SIZES + (64,):
     _case(f"qr_{n}", "lax.linalg.qr", fn=jnp.linalg.qr, inputs=[(n, n)], f64=_f64(n), markers=_slow(n), **_tol(n))
-_case("qr_batched", "lax.linalg.qr", fn=jnp.linalg.qr, inputs=[_batched(5)], f64=True)
+_case("qr_batched", "lax.linalg.qr", fn=jnp.linalg.qr, inputs=[_batched(5)])
 _case("qr_tall", "lax.linalg.qr", fn=jnp.linalg.qr, inputs=[("B", 6, 4)])
 _case("qr_tall_complete", "lax.linalg.qr", fn=lambda a: jnp.linalg.qr(a, mode="complete"), inputs=[("B", 6, 4)])
 _case("qr_wide", "lax.linalg.qr", fn=jnp.linalg.qr, inputs=[(3, 5)])
@@ -278,7 +278,7 @@ def eigh_canon(a):
 for n in SIZES + (64,):
     _case(f"eigh_{n}", "lax.linalg.eigh", fn=eigh_canon, inputs=[(n, n)], input_gen=gen(symmetric), f64=_f64(n),
           markers=_slow(n), expect_ops=("Loop",), **_tol(n))
-_case("eigh_batched", "lax.linalg.eigh", fn=eigh_canon, inputs=[_batched(5)], input_gen=gen(symmetric), f64=True)
+_case("eigh_batched", "lax.linalg.eigh", fn=eigh_canon, inputs=[_batched(5)], input_gen=gen(symmetric))
 _case("eigh_batched_32", "lax.linalg.eigh", fn=eigh_canon, inputs=[_batched(32)], input_gen=gen(symmetric),
       **_tol(32))
 _case("eigh_upper", "lax.linalg.eigh", fn=lambda a: jnp.linalg.eigh(a, UPLO="U")[0], inputs=[(5, 5)])
@@ -325,8 +325,8 @@ def svd_canon(full):
 for n in SIZES + (64,):
     _case(f"svd_{n}", "lax.linalg.svd", fn=svd_canon(False), inputs=[(n, n)], f64=_f64(n), markers=_slow(n),
           expect_ops=("Loop",), **_tol(n))
-_case("svd_batched", "lax.linalg.svd", fn=svd_canon(False), inputs=[("B", 5, 3)], f64=True)
-_case("svd_full_tall", "lax.linalg.svd", fn=svd_canon(True), inputs=[("B", 6, 4)], f64=True)
+_case("svd_batched", "lax.linalg.svd", fn=svd_canon(False), inputs=[("B", 5, 3)])
+_case("svd_full_tall", "lax.linalg.svd", fn=svd_canon(True), inputs=[("B", 6, 4)])
 _case("svd_full_wide", "lax.linalg.svd", fn=svd_canon(True), inputs=[(3, 5)])
 _case("svd_wide", "lax.linalg.svd", fn=svd_canon(False), inputs=[("B", 3, 5)])
 _case("svdvals", "jnp.linalg.svdvals", fn=jnp.linalg.svdvals, inputs=[("B", 7, 5)])
@@ -360,12 +360,12 @@ for left in (True, False):
     for transpose in (False, True):
         _case(f"ormqr_{'left' if left else 'right'}{'_t' if transpose else ''}", "lax.linalg.ormqr",
               fn=_ormqr(left, transpose), inputs=[(5, 3), (5, 2) if left else (2, 5)])
-_case("ormqr_batched", "lax.linalg.ormqr", fn=_ormqr(True, True), inputs=[("B", 6, 4), ("B", 6, 3)], f64=True)
+_case("ormqr_batched", "lax.linalg.ormqr", fn=_ormqr(True, True), inputs=[("B", 6, 4), ("B", 6, 3)])
 _case("qr_multiply", "jax.scipy.linalg.qr_multiply", fn=lambda a, c: jsl.qr_multiply(a, c)[0],
       inputs=[(5, 3), (2, 5)])
 _case("symmetric_product", "lax.linalg.symmetric_product",
       fn=lambda a, c: lax.linalg.symmetric_product(a, c, alpha=2.0, beta=0.5, symmetrize_output=True),
-      inputs=[("B", 4, 3), ("B", 4, 4)], input_gen=gen(_normal, symmetric), f64=True)
+      inputs=[("B", 4, 3), ("B", 4, 4)], input_gen=gen(_normal, symmetric))
 
 
 def _upper_factor(rng, shape, dt):
@@ -413,10 +413,10 @@ for n in (1, 2, 5, 32):
     _case(f"hessenberg_{n}", "lax.linalg.hessenberg", fn=lax.linalg.hessenberg, inputs=[(n, n)], f64=_f64(n),
           **_tol(n))
 _case("scipy_hessenberg_q", "jax.scipy.linalg.hessenberg", fn=lambda a: jsl.hessenberg(a, calc_q=True),
-      inputs=[_batched(5)], f64=True)
+      inputs=[_batched(5)])
 for lower in (True, False):
     for n in (1, 2, 5, 32):
         _case(f"tridiagonal_{'lower' if lower else 'upper'}_{n}", "lax.linalg.tridiagonal",
               fn=lambda a, lower=lower: lax.linalg.tridiagonal(a, lower=lower), inputs=[(n, n)],
               f64=_f64(n) and n < 32, **_tol(n))
-_case("tridiagonal_batched", "lax.linalg.tridiagonal", fn=lax.linalg.tridiagonal, inputs=[_batched(6)], f64=True)
+_case("tridiagonal_batched", "lax.linalg.tridiagonal", fn=lax.linalg.tridiagonal, inputs=[_batched(6)])
