@@ -26,6 +26,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "shape": (
         "reshape", "broadcast_in_dim", "squeeze", "expand_dims", "transpose", "rev", "pad",
         "concatenate", "split", "stack", "unstack", "iota", "copy", "copy_p", "stop_gradient", "dim_as_value",
+        "tile",
     ),
     "indexing": ("slice", "dynamic_slice", "dynamic_update_slice"),
     "gather": ("gather",),
@@ -43,7 +44,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "sorting": ("sort", "top_k"),
     "calls": ("jit", "pjit", "closed_call", "core_call", "remat2", "checkpoint",
               "custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr", "named_call"),
-    "control_flow": ("cond", "while", "scan"),
+    "control_flow": ("cond", "while", "scan", "custom_linear_solve", "platform_index"),
     "complex": ("complex", "real", "imag", "conj"),
     "fft": ("fft",),
     "random": ("random_seed", "random_wrap", "random_unwrap", "random_clone", "random_bits",
@@ -51,6 +52,11 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "float_bits": ("clz",),
     "special_functions": ("igamma", "igammac", "igamma_grad_a", "regularized_incomplete_beta",
                           "zeta", "polygamma", "bessel_i0e", "bessel_i1e"),
+    "linalg_factor": ("cholesky", "lu", "lu_pivots_to_permutation", "triangular_solve", "symmetric_product",
+                      "cholesky_update", "tridiagonal_solve"),
+    "linalg_qr": ("geqrf", "householder_product", "qr", "ormqr"),
+    "linalg_eig": ("eigh", "svd"),
+    "linalg_reduce": ("hessenberg", "tridiagonal"),
 }
 
 #: primitive name -> family module name

@@ -249,3 +249,26 @@ def scan(ctx, *args, jaxpr, num_consts, num_carry, length, reverse, **_):
                             ctx.const(np.array([0], dtype=np.int64)),
                             ctx.const(np.array([-1], dtype=np.int64)))
     return tuple(res)
+
+
+# ---- custom_linear_solve / platform_index ---------------------------------------------------
+@register(PIPELINE, "custom_linear_solve")
+def custom_linear_solve(ctx, *args, const_lengths, jaxprs, **_):
+    """``lax.custom_linear_solve``: the ``solve`` jaxpr inlined on its consts and ``b``
+    (the matvec/transpose jaxprs only matter for differentiation, done by JAX)."""
+    n_consts = sum(const_lengths)
+    offset = const_lengths.matvec + const_lengths.vecmat
+    solve_consts = list(args[offset:offset + const_lengths.solve])
+    b = list(args[n_consts:])
+    jaxpr, consts = closed_parts(jaxprs.solve)
+    return tuple(ctx.inline(jaxpr, solve_consts + b, consts))
+
+
+@register(PIPELINE, "platform_index")
+def platform_index(ctx, *, platforms, **_):
+    """``lax.platform_dependent``'s branch index: the default (``None``) entry, since an
+    ONNX model targets no JAX platform; a constant, so the ``cond`` it feeds is inlined."""
+    for i, ps in enumerate(platforms):
+        if ps is None:
+            return ctx.const(np.array(i, dtype=np.int32))
+    raise NotImplementedError(f"platform_dependent without a default branch (platforms {platforms})")

@@ -151,6 +151,12 @@ def identity(ctx, x, **_):
     return x  # values are immutable in ONNX; no node needed
 
 
+@register(PIPELINE, "tile")
+def tile(ctx, x, *, reps, **_):
+    """lax.tile (e.g. in the gradient of jnp.linalg.det): ONNX Tile; reps may be symbolic."""
+    return ctx.op("Tile", x, ctx.shape(tuple(reps)))
+
+
 @register(PIPELINE, "split")
 def split(ctx, x, *, sizes, axis, **_):
     """lax.split into pieces of ``sizes`` (possibly symbolic)."""
