@@ -13,7 +13,8 @@ from jax2onnx.converter2.serialize import infer_node_output_types
 from jax2onnx.plugin.testcase import get_case
 from jax2onnx.testing.runner import convert_case
 
-CASES = [("examples_models", "nnx_cnn"), ("examples_models", "nnx_gpt"),
+CASES = [("examples_models", "nnx_cnn"), ("examples_models", "nnx_gpt"), ("examples_models", "nnx_transformer_block"),
+         ("examples_models", "bridge_linen_resnet_block"),
          ("examples_control_flow", "heat_equation_batched"), ("reductions", "reduce_max")]
 
 

@@ -157,19 +157,66 @@ def _squeeze(node, ins):
     return ins[0].dtype, ir.Shape([d for i, d in enumerate(dims) if i not in drop])
 
 
+def _shape_value(v: ir.Value | None, depth: int = 0):
+    """The dims a 1-D int64 shape tensor holds: a constant, ``Shape(x)[start:end]`` of a
+    typed ``x`` (symbolic dims included), or a ``Concat`` of those; else ``None``."""
+    if v is None or depth > 4:
+        return None
+    ints = _const_ints(v)
+    if ints is not None:
+        return ints
+    p = v.producer()
+    if p is None or p.domain != "":
+        return None
+    if p.op_type == "Shape" and p.inputs[0] is not None and p.inputs[0].shape is not None:
+        dims = list(p.inputs[0].shape.dims)
+        part = dims[slice(_attr(p, "start", 0), _attr(p, "end", len(dims)))]
+        return None if any(not isinstance(d, int) and d.value is None for d in part) else part
+    if p.op_type == "Concat":
+        out = []
+        for piece in p.inputs:
+            dims = _shape_value(piece, depth + 1)
+            if dims is None:
+                return None
+            out.extend(dims)
+        return out
+    return None
+
+
 def _reshape(node, ins):
-    target = _const_ints(node.inputs[1])
+    target = _shape_value(node.inputs[1])
     if target is None:
         return None
     src = list(ins[0].shape.dims)
     allowzero = _attr(node, "allowzero", 0)
-    dims = [src[i] if (t == 0 and not allowzero) else t for i, t in enumerate(target)]
-    if -1 in dims:
-        if not all(isinstance(d, int) for d in src) or any(not isinstance(d, int) for d in dims):
+    dims = [src[i] if (isinstance(t, int) and t == 0 and not allowzero) else t for i, t in enumerate(target)]
+    holes = [i for i, d in enumerate(dims) if isinstance(d, int) and d == -1]
+    if holes:
+        inferred = _infer_hole(src, [d for i, d in enumerate(dims) if i != holes[0]])
+        if inferred is None:
             return None
-        known = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
-        dims[dims.index(-1)] = int(np.prod(src, dtype=np.int64)) // known if known else 0
+        dims[holes[0]] = inferred
     return ins[0].dtype, ir.Shape(dims)
+
+
+def _infer_hole(src: list, rest: list):
+    """The dim ``-1`` stands for: ``prod(src) / prod(rest)``, when that is an int or one symbol."""
+    syms = [d.value for d in src if not isinstance(d, int)]
+    for d in rest:
+        if isinstance(d, int):
+            continue
+        if d.value not in syms:
+            return None
+        syms.remove(d.value)
+    num = int(np.prod([d for d in src if isinstance(d, int)], dtype=np.int64))
+    den = int(np.prod([d for d in rest if isinstance(d, int)], dtype=np.int64))
+    if den == 0 or num % den:
+        return None
+    if not syms:
+        return num // den
+    if len(syms) == 1 and num == den and syms[0] is not None:
+        return ir.SymbolicDim(syms[0])
+    return None
 
 
 def _reduce(node, ins):
@@ -190,10 +237,67 @@ def _reduce(node, ins):
     return ins[0].dtype, ir.Shape(out)
 
 
+def _spatial_out(node, dims_in, kernel):
+    """Output spatial dims of a Conv/pool window (NOTSET padding; None if a dim is symbolic)."""
+    if _attr(node, "auto_pad", "NOTSET") not in ("NOTSET", b"NOTSET"):
+        return None
+    n = len(kernel)
+    strides = _attr(node, "strides") or [1] * n
+    dilations = _attr(node, "dilations") or [1] * n
+    pads = _attr(node, "pads") or [0] * (2 * n)
+    ceil = _attr(node, "ceil_mode", 0)
+    out = []
+    for i in range(n):
+        d = dims_in[i]
+        if not isinstance(d, int):
+            return None
+        span = d + pads[i] + pads[i + n] - (dilations[i] * (kernel[i] - 1) + 1)
+        q = -(-span // strides[i]) if ceil else span // strides[i]
+        out.append(q + 1)
+    return out
+
+
+def _conv(node, ins):
+    x, w = ins[0].shape.dims, ins[1].shape.dims
+    kernel = _attr(node, "kernel_shape") or list(w[2:])
+    if not all(isinstance(k, int) for k in kernel):
+        return None
+    spatial = _spatial_out(node, x[2:], kernel)
+    return None if spatial is None else (ins[0].dtype, ir.Shape([x[0], w[0], *spatial]))
+
+
+def _pool(node, ins):
+    x = ins[0].shape.dims
+    spatial = _spatial_out(node, x[2:], _attr(node, "kernel_shape"))
+    return None if spatial is None else (ins[0].dtype, ir.Shape([x[0], x[1], *spatial]))
+
+
+def _attention(node, ins):
+    q, v = ins[0].shape.dims, ins[2].shape.dims
+    if len(q) != 4 or len(v) != 4:  # the 3-D (packed heads) form needs the head attributes
+        return None
+    return ins[0].dtype, ir.Shape([q[0], q[1], q[2], v[3]])
+
+
+def _gather(node, ins):
+    data, idx = list(ins[0].shape.dims), list(ins[1].shape.dims)
+    axis = _attr(node, "axis", 0) % len(data)
+    return ins[0].dtype, ir.Shape(data[:axis] + idx + data[axis + 1:])
+
+
+def _expand(node, ins):
+    target = _shape_value(node.inputs[1])
+    if target is None:
+        return None
+    shape = broadcast([ins[0].shape, ir.Shape(target)])
+    return None if shape is None else (ins[0].dtype, shape)
+
+
 _UNARY = ("Neg", "Abs", "Sqrt", "Exp", "Log", "Relu", "Sigmoid", "Tanh", "Erf", "Floor", "Ceil", "Round",
           "Reciprocal", "Softmax", "LogSoftmax", "Identity", "Sign", "Sin", "Cos", "Tan", "Not", "Gelu",
           "Softplus", "Elu", "LeakyRelu", "HardSigmoid", "BitwiseNot", "Asin", "Acos", "Atan", "Sinh",
-          "Cosh", "Asinh", "Acosh", "Atanh")
+          "Cosh", "Asinh", "Acosh", "Atanh", "BatchNormalization", "LayerNormalization",
+          "RMSNormalization", "GroupNormalization", "InstanceNormalization")
 _ARITH = ("Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Mod", "BitwiseAnd", "BitwiseOr", "BitwiseXor",
           "BitShift", "PRelu")
 _COMPARE = ("Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "And", "Or", "Xor")
@@ -216,6 +320,11 @@ RULES: dict[str, Rule] = {
     "Unsqueeze": _unsqueeze,
     "Squeeze": _squeeze,
     "Reshape": _reshape,
+    "Conv": _conv,
+    "MaxPool": _pool, "AveragePool": _pool, "LpPool": _pool,
+    "Attention": _attention,
+    "Gather": _gather,
+    "Expand": _expand,
 }
 
 
