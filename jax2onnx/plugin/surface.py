@@ -52,9 +52,9 @@ def installed_primitives() -> dict[str, str]:
         import subprocess
 
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        # ``-m`` from the package's parent directory imports this same jax2onnx
         out = subprocess.run([sys.executable, "-m", "jax2onnx.plugin.surface"], check=True,
-                             capture_output=True, text=True, env=env, cwd=root).stdout
+                             capture_output=True, text=True, cwd=root).stdout
         _CACHE = json.loads(out.strip().splitlines()[-1])
     return dict(_CACHE)
 

@@ -7,9 +7,8 @@ onnx_ir pipeline or listed here as ``name: (reason, what to use instead)``.
 ``scripts/primitive_coverage.py`` writes ``docs/primitive_coverage.md`` and lists
 the entries below that have meanwhile been lowered (delete those lines).
 
-Entries whose reason is :data:`IN_PROGRESS` are being lowered on other branches
-right now (linalg, FFT/complex, random, special functions); they are replaced
-by their lowerings when those land.
+Entries whose reason is :data:`IN_PROGRESS` are being lowered on another branch
+right now (linear algebra); they are replaced by their lowerings when it lands.
 """
 
 from __future__ import annotations
@@ -29,10 +28,9 @@ _GPU = ("GPU-only cuDNN/Pallas kernel with no portable definition",
         "use the portable jax.nn / jnp function (e.g. jax.nn.dot_product_attention implementation='xla')")
 _AD = ("an autodiff-internal primitive that only appears while differentiating",
        "convert the function (or its jax.grad) after JAX has transformed it; the forward pass converts")
-_RNG = ("random: " + IN_PROGRESS, "pass random numbers in as a model input for now")
+_RNG = ("random: only the default threefry2x32 PRNG (keys, bits, split, fold_in) is lowered",
+        "use jax.random with the default key implementation, or pass random numbers in as an input")
 _LINALG = ("linear algebra: " + IN_PROGRESS, "compute the decomposition outside the model for now")
-_FFT = ("FFT/complex numbers: " + IN_PROGRESS, "compute it outside the model for now")
-_SPECIAL = ("special function: " + IN_PROGRESS, "compute it outside the model for now")
 
 UNSUPPORTED: dict[str, tuple[str, str]] = {
     # ---- other branches are lowering these right now ------------------------------
@@ -40,14 +38,8 @@ UNSUPPORTED: dict[str, tuple[str, str]] = {
         "cholesky", "cholesky_update", "eig", "eigh", "geqp3", "geqrf", "hessenberg",
         "householder_product", "lu", "lu_pivots_to_permutation", "ormqr", "qr", "schur",
         "svd", "symmetric_product", "triangular_solve", "tridiagonal", "tridiagonal_solve")},
-    **{p: _FFT for p in ("fft", "complex", "conj", "real", "imag")},
     **{p: _RNG for p in (
-        "random_bits", "random_clone", "random_fold_in", "random_gamma", "random_seed",
-        "random_split", "random_unwrap", "random_wrap", "threefry2x32", "threefry4x32",
-        "philox2x32", "philox4x32", "iota_2x32_shape", "rng_bit_generator", "rng_uniform")},
-    **{p: _SPECIAL for p in (
-        "igamma", "igammac", "igamma_grad_a", "regularized_incomplete_beta", "polygamma",
-        "zeta", "bessel_i0e", "bessel_i1e", "clz")},
+        "random_gamma", "threefry4x32", "philox2x32", "philox4x32", "rng_bit_generator", "rng_uniform")},
     # ---- multi-device collectives --------------------------------------------------
     **{p: _COLLECTIVE for p in (
         "all_gather", "all_gather_done", "all_gather_invariant", "all_gather_reduced",
