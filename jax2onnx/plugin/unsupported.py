@@ -7,8 +7,8 @@ onnx_ir pipeline or listed here as ``name: (reason, what to use instead)``.
 ``scripts/primitive_coverage.py`` writes ``docs/primitive_coverage.md`` and lists
 the entries below that have meanwhile been lowered (delete those lines).
 
-Entries whose reason is :data:`IN_PROGRESS` are being lowered on another branch
-right now (linear algebra); they are replaced by their lowerings when it lands.
+Entries whose reason contains :data:`IN_PROGRESS` are being lowered on another
+branch; they are replaced by their lowerings when it lands (none at the moment).
 """
 
 from __future__ import annotations
@@ -30,14 +30,13 @@ _AD = ("an autodiff-internal primitive that only appears while differentiating",
        "convert the function (or its jax.grad) after JAX has transformed it; the forward pass converts")
 _RNG = ("random: only the default threefry2x32 PRNG (keys, bits, split, fold_in) is lowered",
         "use jax.random with the default key implementation, or pass random numbers in as an input")
-_LINALG = ("linear algebra: " + IN_PROGRESS, "compute the decomposition outside the model for now")
 
 UNSUPPORTED: dict[str, tuple[str, str]] = {
     # ---- other branches are lowering these right now ------------------------------
-    **{p: _LINALG for p in (
-        "cholesky", "cholesky_update", "eig", "eigh", "geqp3", "geqrf", "hessenberg",
-        "householder_product", "lu", "lu_pivots_to_permutation", "ormqr", "qr", "schur",
-        "svd", "symmetric_product", "triangular_solve", "tridiagonal", "tridiagonal_solve")},
+    "eig": ("the general (non-symmetric) eigendecomposition is not lowered (complex eigenpairs)",
+            "jnp.linalg.eigh for symmetric/Hermitian matrices, or compute it outside the model"),
+    "geqp3": ("QR with column pivoting is not lowered", "jnp.linalg.qr (no pivoting)"),
+    "schur": ("the Schur decomposition is not lowered", "compute it outside the model"),
     **{p: _RNG for p in (
         "random_gamma", "threefry4x32", "philox2x32", "philox4x32", "rng_bit_generator", "rng_uniform")},
     # ---- multi-device collectives --------------------------------------------------
@@ -85,8 +84,6 @@ UNSUPPORTED: dict[str, tuple[str, str]] = {
     # ---- autodiff internals ---------------------------------------------------------
     **{p: _AD for p in ("custom_lin", "linear_call", "remat_opt", "unreachable", "zeros_like",
                         "custom_jvp_call_jaxpr")},
-    "custom_linear_solve": ("lax.custom_linear_solve is not lowered yet",
-                            "call the solve function directly (jnp.linalg.solve / an explicit iteration)"),
     "select_and_gather_add": ("only appears in the gradient of max pooling", _AD[1]),
     "select_and_scatter": ("only appears in the gradient of windowed reductions", _AD[1]),
     # ---- tokens, effects, compile-time machinery -----------------------------------
@@ -96,8 +93,6 @@ UNSUPPORTED: dict[str, tuple[str, str]] = {
     "inspect_sharding": ("a compile-time sharding inspection callback", "remove jax.debug.inspect_array_sharding"),
     "shape_assertion": ("jax.export's runtime shape assertions", "convert the function itself, not its export"),
     "dimension_size": ("jax.export internal for symbolic dimensions", "convert the function itself"),
-    "platform_index": ("lax.platform_dependent picks code per XLA platform",
-                       "call the CPU branch directly"),
     "eval_jaxpr": ("an internal evaluator used by JAX's own tooling", "convert the function itself"),
     "dce_sink": ("an internal DCE barrier of JAX's state discharge", "convert the function itself"),
     "tie": ("an internal JAX primitive", "convert the function itself"),
