@@ -56,7 +56,7 @@ def lower_eqn(ctx: IrContext, eqn) -> None:
     saved = ctx.eqn, ctx.scope, ctx.metadata
     ctx.eqn = eqn
     ctx.scope = _scope_of(eqn) or saved[1]
-    src = source_line(eqn)
+    src = source_line(eqn, fallback=(saved[2] or {}).get("jax2onnx.source"))  # inside a library jit
     ctx.metadata = {"jax2onnx.primitive": prim, "jax2onnx.lowering": f"{fn.__module__}.{fn.__name__}"}
     if src:
         ctx.metadata["jax2onnx.source"] = src

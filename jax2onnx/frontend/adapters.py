@@ -36,6 +36,11 @@ class Prepared:
     arg_names: list[str] | None = None
     display_name: str = "fn"
     kind: str = "function"
+    #: a variant keeping non-parameter state concrete (for user code that reads it with
+    #: numpy at call time), tried when tracing needs a concrete value; None if there is none
+    concrete_state: Callable[[], "Prepared"] | None = None
+    #: (name, array) of the concrete state a ``concrete_state`` variant closes over
+    concrete_arrays: list[tuple[str, Any]] = field(default_factory=list)
 
     def reference(self, *args):
         """Run the prepared callable in JAX (what the ONNX model must match)."""
@@ -109,8 +114,30 @@ def _prepare_nnx(model, input_params) -> Prepared:
         with module_scopes(m):  # node names follow the module structure
             return m(*args, **input_params)
 
-    return Prepared(call, names, weights, _arg_names(type(model).__call__)[1:] if _arg_names(type(model).__call__) else None,
-                    type(model).__name__, "nnx")
+    arg_names = _arg_names(type(model).__call__)[1:] if _arg_names(type(model).__call__) else None
+    return Prepared(call, names, weights, arg_names, type(model).__name__, "nnx",
+                    concrete_state=lambda: _prepare_nnx_concrete(model, input_params, arg_names))
+
+
+def _prepare_nnx_concrete(model, input_params, arg_names) -> Prepared:
+    """Only ``nnx.Param``s are traced; other state (buffers such as RoPE frequencies)
+    stays concrete, so ``np.asarray(self.buffer)`` in ``__call__`` works. The buffers
+    still become named initializers: the front end names the jaxpr constants they
+    turn into (``concrete_arrays``)."""
+    from flax import nnx
+
+    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
+    weights, names, rebuild = _split_tree(params)
+    rest_leaves, rest_names, _ = _split_tree(rest)
+
+    def call(ws, *args):
+        m = nnx.merge(graphdef, rebuild(ws), rest)
+        m.eval()
+        with module_scopes(m):
+            return m(*args, **input_params)
+
+    return Prepared(call, names, weights, arg_names, type(model).__name__, "nnx",
+                    concrete_arrays=list(zip(rest_names, rest_leaves)))
 
 
 def _is_to_nnx(obj) -> bool:

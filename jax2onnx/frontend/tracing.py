@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 from ..errors import ConversionError
 from .adapters import prepare
+from .callbacks import check_callbacks
 from .hints import check_callable, check_input_params, trace_hint
 from .inputs import normalize_inputs
 from .names import check_user_names, resolve_names
@@ -110,6 +111,48 @@ def _as_traced(values, variables) -> list:
     return out
 
 
+def _consts_as_weights(closed, prepared):
+    """Turn the jaxpr constants that are concrete module state into named weights.
+
+    The constants become leading inputs of the jaxpr (JAX's own
+    ``convert_constvars_jaxpr``) and join the weights, named after the state they
+    hold (``inv_freq``: the state itself or an exact copy); other constants computed
+    from them are named ``const_<i>``.
+    """
+    import jax.extend.core as jex
+    import numpy as np
+    from jax._src.interpreters import partial_eval as pe  # pinned jax; not public
+
+    def name_of(i, c):
+        for name, arr in prepared.concrete_arrays:
+            if c is arr or (np.shape(c) == np.shape(arr) and np.asarray(c).dtype == np.asarray(arr).dtype
+                            and np.array_equal(np.asarray(c), np.asarray(arr))):
+                return name
+        return f"const_{i}"
+
+    names = [name_of(i, c) for i, c in enumerate(closed.consts)]
+    taken = set(prepared.weight_names)
+    names = [n if n not in taken and names.index(n) == i else f"{n}_{i}" for i, n in enumerate(names)]
+    jaxpr = pe.convert_constvars_jaxpr(closed.jaxpr)
+    prepared.weight_names = names + list(prepared.weight_names)
+    prepared.weight_values = list(closed.consts) + list(prepared.weight_values)
+    return jex.ClosedJaxpr(jaxpr, [])
+
+
+def drop_dead_code(jaxpr):
+    """JAX's own dead-code elimination (recursive through calls, cond, while, scan).
+
+    Every output is kept and every input stays (the model's signature does not
+    change); equations whose results nothing uses are dropped unless they have an
+    effect JAX keeps (ordered callbacks, state), so e.g. a dead ``random.split`` in a
+    Linen RNN's carry initialisation never reaches a lowering.
+    """
+    from jax._src.interpreters import partial_eval as pe  # pinned jax; its DCE is not public
+
+    new, _ = pe.dce_jaxpr(jaxpr, [True] * len(jaxpr.outvars), instantiate=True)
+    return new
+
+
 def trace(
     fn,
     inputs: Sequence[Any],
@@ -134,9 +177,20 @@ def trace(
         in_names, _ = resolve_names(input_names, None, prepared.arg_names, len(specs), 0)
         weight_specs = [jax.ShapeDtypeStruct(w.shape, w.dtype) for w in prepared.weight_values]
         try:
-            with patches_active(), converting():
-                closed, out_shape = jax.make_jaxpr(_checked_outputs(prepared.call), return_shape=True)(
-                    weight_specs, *specs)
+            try:
+                with patches_active(), converting():
+                    closed, out_shape = jax.make_jaxpr(_checked_outputs(prepared.call), return_shape=True)(
+                        weight_specs, *specs)
+            except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+                if prepared.concrete_state is None:
+                    raise
+                # user code reads module state with numpy: keep the non-parameter state concrete
+                prepared = prepared.concrete_state()
+                weight_specs = [jax.ShapeDtypeStruct(w.shape, w.dtype) for w in prepared.weight_values]
+                with patches_active(), converting():
+                    closed, out_shape = jax.make_jaxpr(_checked_outputs(prepared.call), return_shape=True)(
+                        weight_specs, *specs)
+                closed = _consts_as_weights(closed, prepared)
         except ConversionError:
             raise
         except _NoArrayOutput as e:
@@ -153,14 +207,18 @@ def trace(
                 + (hint or "Check that the inputs match what the callable "
                    "expects and that shapes do not depend on concrete values of symbolic dims."),
             ) from e
-    n_out = len(closed.jaxpr.outvars)
+    from ..plugin.jaxpr_utils import iter_eqns_with_source  # local: plugin imports the front end
+
+    jaxpr = drop_dead_code(closed.jaxpr)
+    check_callbacks(iter_eqns_with_source(jaxpr))
+    n_out = len(jaxpr.outvars)
     in_names, out_names = resolve_names(input_names, output_names, prepared.arg_names, len(specs), n_out)
-    weights = _as_traced(prepared.weight_values, closed.jaxpr.invars[: len(prepared.weight_values)])
-    consts = _as_traced(closed.consts, closed.jaxpr.constvars)
+    weights = _as_traced(prepared.weight_values, jaxpr.invars[: len(prepared.weight_values)])
+    consts = _as_traced(closed.consts, jaxpr.constvars)
     seconds = time.perf_counter() - t0
-    log.debug("traced %s: %d eqns in %.3fs", prepared.display_name, len(closed.jaxpr.eqns), seconds)
+    log.debug("traced %s: %d eqns in %.3fs", prepared.display_name, len(jaxpr.eqns), seconds)
     return TracedProgram(
-        jaxpr=closed.jaxpr,
+        jaxpr=jaxpr,
         consts=consts,
         weight_names=list(prepared.weight_names),
         weight_values=weights,

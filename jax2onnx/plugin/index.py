@@ -57,6 +57,15 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "linalg_qr": ("geqrf", "householder_product", "qr", "ormqr"),
     "linalg_eig": ("eigh", "svd"),
     "linalg_reduce": ("hessenberg", "tridiagonal"),
+    # onnx_ir only (legacy frozen after the flip)
+    "placement": ("optimization_barrier", "device_put", "sharding_constraint", "layout_constraint",
+                  "reshard", "pvary", "name", "shard_map", "composite", "custom_vmap_call", "call"),
+    "stacking": ("tile",),
+    "total_order": ("eq_to",),
+    "callbacks": ("debug_print", "pure_callback"),
+    "eqx_internal": ("unvmap_any", "unvmap_all", "unvmap_max", "nonbatchable",
+                     "nondifferentiable_backward", "select_if_vmap", "maybe_set", "vprim"),
+    "reduce_generic": ("reduce", "approx_top_k"),
 }
 
 #: primitive name -> family module name

@@ -9,7 +9,7 @@ from ..errors import UnsupportedSite
 from ..frontend.source import source_line, type_str
 from .registry import eqn_has_complex, lookup_eqn
 
-__all__ = ["sub_jaxprs", "iter_eqns", "find_unsupported", "closed_parts"]
+__all__ = ["sub_jaxprs", "iter_eqns", "iter_eqns_with_source", "find_unsupported", "closed_parts"]
 
 
 def closed_parts(j):
@@ -37,10 +37,20 @@ def iter_eqns(jaxpr) -> Iterator:
             yield from iter_eqns(sub)
 
 
+def iter_eqns_with_source(jaxpr, outer: str | None = None) -> Iterator:
+    """``(eqn, user source line)``; an eqn whose frames are all library code (inside a
+    library's jit) takes the line of the nearest enclosing eqn that has one."""
+    for eqn in jaxpr.eqns:
+        line = source_line(eqn, fallback=outer)
+        yield eqn, line
+        for sub in sub_jaxprs(eqn):
+            yield from iter_eqns_with_source(sub, line if line else outer)
+
+
 def find_unsupported(jaxpr, pipeline: str) -> list[UnsupportedSite]:
     """Every primitive without a lowering, grouped, with a count and one example each."""
     found: "OrderedDict[str, list]" = OrderedDict()
-    for eqn in iter_eqns(jaxpr):
+    for eqn, src in iter_eqns_with_source(jaxpr):
         name = eqn.primitive.name
         if eqn_has_complex(eqn):
             name += " (complex)"
@@ -49,14 +59,14 @@ def find_unsupported(jaxpr, pipeline: str) -> list[UnsupportedSite]:
             continue
         res = lookup_eqn(pipeline, eqn)
         if isinstance(res, str):
-            found[name] = [eqn, 1, res]
+            found[name] = [eqn, 1, res, src]
     return [
         UnsupportedSite(
             primitive=name,
             reason=reason,
             in_types=tuple(type_str(v.aval) for v in eqn.invars),
-            source=source_line(eqn),
+            source=src,
             count=count,
         )
-        for name, (eqn, count, reason) in found.items()
+        for name, (eqn, count, reason, src) in found.items()
     ]

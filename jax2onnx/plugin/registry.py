@@ -114,7 +114,9 @@ def lookup(pipeline: str, primitive: str) -> Callable | str:
         return table[primitive]
     family = FAMILY_OF.get(primitive)
     if family is None:
-        return "no lowering is known for this primitive in any pipeline"
+        from .unsupported import reason_for
+
+        return reason_for(primitive) or "no lowering is known for this primitive in any pipeline"
     _load_family(pipeline, family)
     if primitive in table:
         return table[primitive]

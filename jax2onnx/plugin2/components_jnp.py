@@ -92,7 +92,9 @@ def where(ctx, c, x, y):
     dt = _out_dtype(ctx)
     ac, ax, ay = ctx.in_avals
     c = _as(ctx, c, ac, np.bool_)  # jnp.where treats a non-bool condition as != 0
-    return ctx.op("Where", c, _as(ctx, x, ax, dt), _as(ctx, y, ay, dt))
+    from .elementwise import where as typed_where  # ORT lacks bool/int16 Where kernels
+
+    return typed_where(ctx, c, _as(ctx, x, ax, dt), _as(ctx, y, ay, dt), dt)
 
 
 @register(PIPELINE, "jnp.clip")
