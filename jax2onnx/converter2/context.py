@@ -10,15 +10,18 @@ outputs and stamps dtype/shape from the jaxpr avals. ``ctx.in_avals`` and
 from __future__ import annotations
 
 import hashlib
+from types import SimpleNamespace
 from typing import Any, Sequence
 
 import numpy as np
 import onnx_ir as ir
 from onnx_ir import tape as ir_tape
 
+from .. import flags
 from ..frontend.inputs import dim_to_str, is_symbolic
 from ..plugin.complex_repr import carrier_dtype, carrier_shape, pack
 from ..plugin.dims import evaluate_dim
+from .passes import FOLDABLE, fold
 
 __all__ = ["IrContext", "ir_type", "ir_shape"]
 
@@ -92,6 +95,8 @@ class IrContext:
         self.eqn = None
         self.scope = ""
         self.metadata: dict[str, str] = {}
+        #: fold constant-only nodes as they are emitted (off with JAX2ONNX_OPTIMIZE=0)
+        self.fold_eagerly = flags.optimize_enabled() if root is None else root.fold_eagerly
         self.x64 = False  # the program's enable_double_precision (set on the root by build_model)
 
     # ---- naming ---------------------------------------------------------------------
@@ -111,6 +116,10 @@ class IrContext:
     def op(self, op_type: str, *inputs, num_outputs: int | None = None, domain: str = "", **attrs):
         """Emit one node; returns its output value (a tuple with ``num_outputs``)."""
         attrs = {k: _attr(k, v) for k, v in attrs.items() if v is not None}
+        if num_outputs is None and not domain and op_type in FOLDABLE and self.root.fold_eagerly:
+            folded = self._fold(op_type, attrs, inputs)
+            if folded is not None:
+                return folded
         base = f"{self.scope}{op_type}"
         name = self.fresh(base)
         kwargs = dict(domain=domain, name=name, metadata_props=dict(self.metadata) or None)
@@ -122,6 +131,19 @@ class IrContext:
         for i, o in enumerate(outs):
             o.name = f"{name}_out{i}"
         return tuple(outs)
+
+    def _fold(self, op_type: str, attrs: dict, inputs) -> ir.Value | None:
+        """Work on constants only (a weight's Reshape/Transpose, shape arithmetic) is done
+        here, in numpy, instead of emitting a node the clean-up passes would fold later."""
+        tensors = []
+        for v in inputs:
+            if v is not None and (v.const_value is None or v.producer() is not None):
+                return None
+            tensors.append(None if v is None else v.const_value)
+        result = fold(op_type, SimpleNamespace(attributes=attrs), tensors, inputs)
+        if result is None:
+            return None
+        return self.const(result, name=self.fresh(f"{self.scope}{op_type}") + "_out")
 
     def const(self, value, dtype=None, name: str | None = None) -> ir.Value:
         """An initializer for ``value``; small constants are shared by content."""

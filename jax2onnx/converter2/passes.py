@@ -32,7 +32,7 @@ from onnx_ir.passes import common
 
 from .. import flags
 
-__all__ = ["optimize", "FOLD_MAX_ELEMENTS"]
+__all__ = ["optimize", "fold", "FOLDABLE", "FOLD_MAX_ELEMENTS"]
 
 log = logging.getLogger("jax2onnx.converter2")
 
@@ -294,25 +294,37 @@ class FoldConstantsPass(_SweepPass):
 
     @staticmethod
     def _fold(node, op):
-        tensors = [_const_input(v) for v in node.inputs]
-        if any(t is None for t, v in zip(tensors, node.inputs) if v is not None) or not tensors:
-            return None
-        if any(t is not None and t.dtype.is_string() for t in tensors):
-            return None
-        view = op in _VIEW_FOLDS
-        if not view and any(t is not None and t.size > FOLD_MAX_ELEMENTS for t in tensors):
-            return None
-        try:
-            arrays = [t.numpy() if t is not None else None for t in tensors]
-            while arrays and arrays[-1] is None:
-                arrays.pop()
-            fn = _VIEW_FOLDS.get(op) or _SMALL_FOLDS[op]
-            result = np.asarray(fn(node, *arrays))
-        except (_NotFoldable, ValueError, TypeError, IndexError):
-            return None
-        if not view and result.size > FOLD_MAX_ELEMENTS:
-            return None
-        return result if result.flags.c_contiguous else np.ascontiguousarray(result)
+        return fold(op, node, [_const_input(v) for v in node.inputs], node.inputs)
+
+
+def fold(op: str, node, tensors, inputs) -> np.ndarray | None:
+    """Evaluate ``op`` on constant ``tensors`` (``None`` for absent optional inputs) when free.
+
+    ``node`` only needs ``.attributes`` (an ``ir.Node``, or the attributes a node is
+    about to get: :meth:`IrContext.op` folds before it creates a node).
+    """
+    if any(t is None for t, v in zip(tensors, inputs) if v is not None) or not tensors:
+        return None
+    if any(t is not None and t.dtype.is_string() for t in tensors):
+        return None
+    view = op in _VIEW_FOLDS
+    if not view and any(t is not None and t.size > FOLD_MAX_ELEMENTS for t in tensors):
+        return None
+    try:
+        arrays = [t.numpy() if t is not None else None for t in tensors]
+        while arrays and arrays[-1] is None:
+            arrays.pop()
+        fn = _VIEW_FOLDS.get(op) or _SMALL_FOLDS[op]
+        result = np.asarray(fn(node, *arrays))
+    except (_NotFoldable, ValueError, TypeError, IndexError):
+        return None
+    if not view and result.size > FOLD_MAX_ELEMENTS:
+        return None
+    return result if result.flags.c_contiguous else np.ascontiguousarray(result)
+
+
+#: op types :func:`fold` can evaluate
+FOLDABLE = frozenset({*_VIEW_FOLDS, *_SMALL_FOLDS})
 
 
 # ---------------------------------------------------------------------------- targets
