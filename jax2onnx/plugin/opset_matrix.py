@@ -22,7 +22,7 @@ REPRESENTATIVES = {
     "indexing": ("dynamic_slice_symbolic", "dynamic_update_slice"),
     "gather": ("gather_symbolic_rows", "take_fill_nan"),
     "scatter": ("at_add_repeated", "at_mul", "at_max", "at_min"),  # reductions at 16 / 18
-    "reductions": ("reduce_max", "mean_keepdims", "reduce_and_int32_bitwise", "argmax_nan", "cummax"),
+    "reductions": ("reduce_max", "reduce_and_int32_bitwise", "argmax_nan", "cummax"),
     "linalg": ("matmul", "dot_projection_to_heads"),
     "conv": ("conv_same_stride2_symbolic_hw", "conv_transpose", "max_pool_nhwc_same", "max_pool_grad",
              "min_pool_grad"),
@@ -31,6 +31,7 @@ REPRESENTATIVES = {
     "components_nn": ("nn_gelu_exact", "nn_gelu_tanh", "nn_mish", "nn_standardize", "dpa_causal"),
     "nnx": ("layer_norm", "rms_norm", "group_norm", "conv_2d_same", "batch_norm_4d", "mha_causal_mask"),
     "examples_models": ("nnx_cnn",),
+    "random": ("uniform",),  # threefry's xor / rotl below opset 18
 }
 
 

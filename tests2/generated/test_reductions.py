@@ -60,18 +60,6 @@ def test_mean_keepdims__static():
     run_case(FAMILY, 'mean_keepdims', 'static')
 
 
-def test_mean_keepdims__op13():
-    run_case(FAMILY, 'mean_keepdims', 'op13')
-
-
-def test_mean_keepdims__op17():
-    run_case(FAMILY, 'mean_keepdims', 'op17')
-
-
-def test_mean_keepdims__op28():
-    run_case(FAMILY, 'mean_keepdims', 'op28')
-
-
 def test_reduce_min_neg_axis__dynamic():
     run_case(FAMILY, 'reduce_min_neg_axis', 'dynamic')
 
