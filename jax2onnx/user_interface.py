@@ -12,12 +12,15 @@ from typing import Any, Sequence
 from . import flags
 from .errors import ConversionError
 
-__all__ = ["to_onnx", "RETURN_MODES", "SUPPORTED_OPSETS"]
+__all__ = ["to_onnx", "RETURN_MODES", "SUPPORTED_OPSETS", "LEGACY_OPSETS"]
 
 log = logging.getLogger("jax2onnx")
 
 RETURN_MODES = ("proto", "ir", "file")
-SUPPORTED_OPSETS = range(18, 27)  # 25-26: BitCast (bitcast_convert_type) needs 26
+#: opsets the onnx_ir pipeline targets: 13 up to the newest onnxruntime 1.32 loads (28)
+SUPPORTED_OPSETS = range(13, 29)
+#: the frozen legacy pipeline's range (it never learned the pre-18 signatures)
+LEGACY_OPSETS = range(18, 27)
 
 
 def _check_bool(name: str, value, allow_none: bool = False) -> None:
@@ -54,12 +57,17 @@ def _validate(return_mode, output_path, opset, model_name, external_data=None):
         )
 
 
-def lower_program(program, pipeline: str, opset: int):
-    """Lower a traced program with one pipeline: ModelProto (legacy) or ir.Model (onnx_ir)."""
+def lower_program(program, pipeline: str, opset: int, layout=None):
+    """Lower a traced program with one pipeline: ModelProto (legacy) or ir.Model (onnx_ir).
+
+    ``layout``: (input indices, output indices) given channels-first (onnx_ir only)."""
     if pipeline == "onnx_ir":
         from .converter2 import build_model
-    else:
-        from .converter import build_model
+
+        with _cycle_collection_paused():
+            return build_model(program, opset, *(layout or ()))
+    from .converter import build_model
+
     with _cycle_collection_paused():
         return build_model(program, opset)
 
@@ -92,11 +100,17 @@ def to_onnx(
     input_names: Sequence[str] | None = None,
     output_names: Sequence[str] | None = None,
     external_data: bool | None = None,
+    inputs_as_nchw: Sequence[str | int] | None = None,
+    outputs_as_nchw: Sequence[str | int] | None = None,
 ):
     """Convert a JAX callable (function, ``nnx.Module``, ``eqx.Module``) to ONNX.
 
     ``inputs`` has one item per positional argument: a shape tuple of ints and
     symbol strings (``("B", 30)``, float32), a ``jax.ShapeDtypeStruct`` or an array.
+
+    ``inputs_as_nchw`` / ``outputs_as_nchw`` (onnx_ir pipeline): inputs / outputs, by
+    name or index, that the model takes / returns channels-first (``[N, C, H, W]``)
+    while ``fn`` works channels-last; rank >= 3 each (docs/opsets_and_layout.md).
 
     Returns an ``onnx.ModelProto`` (``return_mode="proto"``), an ``onnx_ir.Model``
     (``"ir"``) or the path of the written file (``"file"``, written atomically).
@@ -112,6 +126,15 @@ def to_onnx(
     pipeline = "onnx_ir" if use_ir else "legacy"
     if not use_ir:
         flags.warn_legacy_selected()
+    if pipeline == "legacy" and opset not in LEGACY_OPSETS:
+        raise ValueError(
+            f"opset {opset}: the legacy pipeline (frozen) supports opsets {LEGACY_OPSETS.start} to "
+            f"{LEGACY_OPSETS.stop - 1}; the onnx_ir pipeline (use_onnx_ir=True) supports "
+            f"{SUPPORTED_OPSETS.start} to {SUPPORTED_OPSETS.stop - 1}")
+    layout_asked = bool(inputs_as_nchw) or bool(outputs_as_nchw)
+    if layout_asked and pipeline == "legacy":
+        raise ValueError("inputs_as_nchw / outputs_as_nchw need the onnx_ir pipeline (use_onnx_ir=True); "
+                         "the legacy pipeline is frozen and does not have them")
     from .frontend import trace
 
     program = trace(
@@ -119,10 +142,15 @@ def to_onnx(
         enable_double_precision=enable_double_precision,
         input_names=input_names, output_names=output_names,
     )
+    layout = None
+    if layout_asked:
+        from .converter2.layout import resolve
+
+        layout = resolve(program, inputs_as_nchw, outputs_as_nchw)
     t0 = time.process_time()  # CPU seconds: a shared machine's descheduling is not lowering time
-    model = lower_program(program, pipeline, opset)
+    model = lower_program(program, pipeline, opset, layout)
     seconds = time.process_time() - t0
-    if flags.shadow_mode() != "off":
+    if flags.shadow_mode() != "off" and layout is None:  # legacy has no layout options to compare
         from .shadow import shadow_compare
 
         shadow_compare(program, pipeline, model, seconds, opset)

@@ -22,6 +22,10 @@ from ..frontend.inputs import dim_to_str, is_symbolic
 from ..plugin.complex_repr import carrier_dtype, carrier_shape, pack
 from ..plugin.dims import evaluate_dim
 from .passes import FOLDABLE, fold
+from .opset_compat import SHAPE_START_END, legalize
+
+#: from this opset on, every signature lowerings write is valid as written
+_NEWEST_SIGNATURES = 19
 
 __all__ = ["IrContext", "ir_type", "ir_shape"]
 
@@ -113,8 +117,17 @@ class IrContext:
         return [v.aval for v in self.eqn.outvars]
 
     # ---- building ---------------------------------------------------------------------
-    def op(self, op_type: str, *inputs, num_outputs: int | None = None, domain: str = "", **attrs):
-        """Emit one node; returns its output value (a tuple with ``num_outputs``)."""
+    def op(self, op_type: str, *inputs, num_outputs: int | None = None, domain: str = "", _legal: bool = False,
+           **attrs):
+        """Emit one node; returns its output value (a tuple with ``num_outputs``).
+
+        Written in the op's newest signature; older target opsets get it rewritten
+        (:mod:`jax2onnx.converter2.opset_compat`)."""
+        rank = attrs.pop("_rank", None)  # the first input's rank, for rewrites that need it
+        if not _legal and self.opset < _NEWEST_SIGNATURES:
+            legal = legalize(self, op_type, list(inputs), attrs, domain, rank)
+            if legal is not None:
+                return legal
         attrs = {k: _attr(k, v) for k, v in attrs.items() if v is not None}
         if num_outputs is None and not domain and op_type in FOLDABLE and self.root.fold_eagerly:
             folded = self._fold(op_type, attrs, inputs)
@@ -210,7 +223,12 @@ class IrContext:
     def _symbol_value(self, sym: str) -> ir.Value:
         if sym not in self._dim_cache:
             src, axis = self.symbol_sources[sym]
-            out = self.prologue.op("Shape", [src], {"start": axis, "end": axis + 1}, name=f"dim_{sym}")
+            if self.opset >= SHAPE_START_END:
+                out = self.prologue.op("Shape", [src], {"start": axis, "end": axis + 1}, name=f"dim_{sym}")
+            else:  # Shape has no start/end before 15
+                idx = self.const(np.array([axis], dtype=np.int64))
+                shape = self.prologue.op("Shape", [src], name=f"shape_{sym}")
+                out = self.prologue.op("Gather", [shape, idx], {"axis": 0}, name=f"dim_{sym}")
             out.name = f"dim_{sym}"
             out.dtype = ir.DataType.INT64
             out.shape = ir.Shape([1])

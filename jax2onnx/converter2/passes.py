@@ -12,7 +12,9 @@ costs more than a small conversion may spend:
   ``-1`` (Reshape) or a ``1`` broadcast (Expand) says the same thing;
 * deduplication of initializers grouped by dtype and shape, then by a sampled
   fingerprint, compared in full only on a match — never hashing every weight;
-* dead-node removal without per-node schema look-ups.
+* dead-node removal without per-node schema look-ups;
+* Transposes fused or cancelled, also across a chain of elementwise nodes with
+  constant side inputs (a bias ``Add``, a ``Relu``) between two of them.
 
 :func:`optimize` walks the model once and gives every pass the same node list, so
 a pass whose op types do not occur costs next to nothing.
@@ -87,9 +89,9 @@ class Sweep:
     """Every node of a model (subgraphs and functions included), listed once.
 
     :func:`optimize` walks the model one time and hands the list to each pass, so a
-    pass whose op types do not occur costs one set intersection. Passes only remove
-    or rewire nodes, never add them, so the list stays complete; removed nodes are
-    skipped (their ``graph`` is ``None``).
+    pass whose op types do not occur costs one set intersection. Passes remove or
+    rewire nodes; one that adds a node appends it here, so the list stays complete;
+    removed nodes are skipped (their ``graph`` is ``None``).
     """
 
     def __init__(self, model: ir.Model):
@@ -429,9 +431,23 @@ def _is_dim_piece(v: ir.Value | None, depth: int = 0) -> bool:
     if p.op_type == "Shape":
         start, end = _attr(p, "start", 0), _attr(p, "end", None)
         return end is not None and (end - start == 1)
+    if p.op_type in ("Gather", "Slice") and p.inputs[0] is not None and p.inputs[0].producer() is not None \
+            and p.inputs[0].producer().op_type == "Shape":  # opsets < 15: Shape has no start/end
+        n = _const_input(p.inputs[1])
+        return n is not None and (p.op_type == "Gather" and n.size == 1 and n.shape == (1,)
+                                  or p.op_type == "Slice" and _slice_len_one(p))
     if p.op_type in _DIM_ARITH:
         return all(_is_dim_piece(i, depth + 1) for i in p.inputs)
     return False
+
+
+def _slice_len_one(p: ir.Node) -> bool:
+    ends = _const_input(p.inputs[2]) if len(p.inputs) > 2 else None
+    starts = _const_input(p.inputs[1])
+    if ends is None or len(p.inputs) > 3 or starts.size != 1 or ends.size != 1:
+        return False
+    s, e = int(starts.numpy().reshape(-1)[0]), int(ends.numpy().reshape(-1)[0])
+    return s >= 0 and e == s + 1
 
 
 class FuseTransposesPass(_SweepPass):
@@ -458,6 +474,104 @@ class FuseTransposesPass(_SweepPass):
                 node.attributes["perm"] = ir.AttrInt64s("perm", perm)
                 modified = True
         return modified
+
+
+#: elementwise ops a layout Transpose commutes with (non-tensor inputs: constants)
+_ELEMENTWISE = frozenset({
+    "Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Neg", "Abs",
+    "Exp", "Log", "Sqrt", "Erf", "Clip", "Cast", "Elu", "Selu", "Softplus", "HardSigmoid", "HardSwish",
+})
+
+
+def _single_use(v: ir.Value) -> bool:
+    return not v.is_graph_output() and len(v.uses()) == 1
+
+
+class TransposeThroughElementwisePass(_SweepPass):
+    """``Transpose(E1(…Ek(Transpose(x, p0), c)…), p)`` → ``E1'(…Ek'(Transpose(x, p0∘p), c')…)``.
+
+    A chain of elementwise nodes between two Transposes, each used once and with
+    only constants besides the chain value (a convolution's bias ``Add``, a ``Relu``),
+    is moved into the outer Transpose's layout (constants permuted, broadcast to
+    the full rank), so the two Transposes meet and fuse, or cancel. Only chains that
+    end at a Transpose are rewritten: the Transpose count never grows.
+    """
+
+    op_types = frozenset({"Transpose"})
+
+    def run(self, model: ir.Model, sweep: Sweep) -> bool:
+        modified = False
+        for node in list(sweep.live(self.op_types)):
+            if node.graph is not None:  # an earlier rewrite may have removed it
+                modified |= self._rewrite(model, node, sweep)
+        return modified
+
+    @staticmethod
+    def _chain(node):
+        chain, v = [], node.inputs[0]
+        while v is not None and _single_use(v):
+            p = v.producer()
+            if p is None or p.domain != "" or p.graph is not node.graph:
+                return None
+            if p.op_type == "Transpose":
+                return chain, p
+            if p.op_type not in _ELEMENTWISE or len(chain) > 16:
+                return None
+            dynamic = [i for i, x in enumerate(p.inputs) if x is not None and _const_input(x) is None]
+            if len(dynamic) != 1:
+                return None
+            chain.append((p, dynamic[0]))
+            v = p.inputs[dynamic[0]]
+        return None
+
+    def _rewrite(self, model, node, sweep: Sweep) -> bool:
+        found = self._chain(node)
+        if not found or not found[0]:
+            return False
+        chain, inner = found
+        p, p0 = _attr(node, "perm"), _attr(inner, "perm")
+        if p is None or p0 is None:
+            return False
+        rank = len(p)
+        for e, _ in chain:
+            for i, x in enumerate(e.inputs):
+                t = _const_input(x)
+                if t is None or x is None:
+                    continue
+                if t.shape is not None and len(t.shape) > rank:
+                    return False
+        graph = node.graph
+        for e, dyn in chain:
+            for i, x in enumerate(e.inputs):
+                t = _const_input(x) if x is not None else None
+                if t is None or len(t.shape) == 0:
+                    continue
+                arr = t.numpy()
+                moved = np.ascontiguousarray(np.transpose(arr.reshape((1,) * (rank - arr.ndim) + arr.shape), p))
+                name = (x.name or "const") + "_t"
+                while name in model.graph.initializers:
+                    name += "_c"
+                val = ir.Value(name=name, shape=ir.Shape(moved.shape), type=x.type, const_value=ir.Tensor(moved, name=name))
+                model.graph.register_initializer(val)
+                e.replace_input_with(i, val)
+            out = e.outputs[0]
+            if out.shape is not None and len(out.shape) == rank:
+                out.shape = ir.Shape([out.shape.dims[j] for j in p])
+        top, top_in = chain[-1]
+        perm = [p0[j] for j in p]
+        src = inner.inputs[0]
+        if perm != list(range(rank)):
+            t_out = ir.Value(name=f"{inner.name or 'Transpose'}_fused", type=src.type,
+                             shape=None if src.shape is None else ir.Shape([src.shape.dims[j] for j in perm]))
+            fused = ir.Node("", "Transpose", [src], [ir.AttrInt64s("perm", perm)], outputs=[t_out],
+                            name=f"{inner.name or 'Transpose'}_fused")
+            graph.insert_before(top, fused)
+            sweep.nodes.append(fused)  # the sweep's list stays complete
+            src = t_out
+        top.replace_input_with(top_in, src)
+        if inner.outputs[0].uses() == [] and not inner.outputs[0].is_graph_output():
+            graph.remove(inner, safe=True)
+        return _bypass(node, chain[0][0].outputs[0])
 
 
 # ---------------------------------------------------------------------------- dedup
@@ -574,6 +688,9 @@ def optimize(model: ir.Model) -> ir.Model:
         _SafeIdentityElimination()(model)
     FoldConstantsPass(sweep)(model)
     FuseTransposesPass(sweep)(model)
+    if "Transpose" in sweep.op_types:
+        TransposeThroughElementwisePass(sweep)(model)
+        FuseTransposesPass(sweep)(model)
     ConstantShapeTargetPass(sweep)(model)
     # after folding/targets, which add small initializers; before CSE, which keys on them
     DeduplicateInitializersPass()(model)

@@ -7,6 +7,8 @@ case into one test per variant in ``tests/generated`` and ``tests2/generated``.
 >>> from jax2onnx.plugin.testcase import Testcase
 >>> Testcase("demo", "lax.add", fn=lambda x: x + 1, inputs=[("B", 3)]).variants()
 ('dynamic', 'static')
+>>> Testcase("demo", "lax.add", fn=lambda x: x + 1, inputs=[(3,)], opsets=(13, 17)).variants()
+('static', 'op13', 'op17')
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-__all__ = ["Testcase", "testcase", "all_cases", "get_case", "families", "COMPONENTS", "LEGACY_FROZEN"]
+__all__ = ["Testcase", "testcase", "all_cases", "get_case", "families", "COMPONENTS", "LEGACY_FROZEN",
+           "variant_opset"]
 
 #: the reason every case of a capability added after the flip gives for ``ir_only=``
 LEGACY_FROZEN = "legacy frozen after the flip"
@@ -54,6 +57,11 @@ class Testcase:
     legacy_xfail: str | None = None
     skip_numeric: str | None = None  # must be a reason; policy test checks
     opset: int = 23
+    #: extra variants ``op<k>``: the first variant's conversion at opset k (onnx_ir only;
+    #: the catalog's opset dimension is :mod:`jax2onnx.plugin.opset_matrix`)
+    opsets: Sequence[int] = ()
+    #: opset -> reason: that ``op<k>`` variant is a known gap (strict xfail in tests2)
+    opset_xfail: dict[int, str] = field(default_factory=dict)
     family: str = ""
 
     def __post_init__(self):
@@ -82,12 +90,18 @@ class Testcase:
             names.append("static")
         if self.f64:
             names.append("f64")
+        names.extend(f"op{k}" for k in self.opsets)
         return tuple(names)
 
     def make_callable(self) -> Callable:
         if (self.fn is None) == (self.build is None):
             raise ValueError(f"testcase {self.name}: give exactly one of fn= or build=")
         return self.fn if self.fn is not None else self.build()
+
+
+def variant_opset(case: Testcase, variant: str) -> int:
+    """The opset a variant converts at: ``op<k>`` → k, any other → the case's own."""
+    return int(variant[2:]) if variant.startswith("op") else case.opset
 
 
 _CASES: dict[str, dict[str, Testcase]] = {}
@@ -114,6 +128,9 @@ def _load_all() -> None:
 
     for mod in sorted(m.name for m in pkgutil.iter_modules(cases.__path__)):
         importlib.import_module(f"{cases.__name__}.{mod}")
+    from .opset_matrix import apply
+
+    apply(_CASES)
 
 
 def families() -> list[str]:

@@ -11,6 +11,7 @@ import numpy as np
 import onnx_ir as ir
 
 from ..plugin.registry import register
+from .opset_compat import ATTENTION_SINCE, GELU_SINCE, LAYER_NORM_SINCE, MISH_SINCE, reduce_logsumexp
 
 PIPELINE = "onnx_ir"
 _ORT_FLOAT = (np.dtype(np.float32), np.dtype(np.float16))
@@ -66,7 +67,7 @@ def _decomposed(ctx, name, x, dt):
 def _simple(name, op_type, attrs):
     def lower(ctx, x):
         dt = ctx.in_avals[0].dtype
-        if not _macro(ctx):
+        if not _macro(ctx) or name == "nn.mish" and ctx.opset < MISH_SINCE:
             out = _decomposed(ctx, name, x, dt)
             if out is not None:
                 return out
@@ -109,7 +110,7 @@ def log_sigmoid(ctx, x):
 @register(PIPELINE, "nn.gelu")
 def gelu(ctx, x, *, approximate):
     dt = ctx.in_avals[0].dtype
-    if ctx.opset >= 20 and (_macro(ctx) or approximate):  # ORT: Gelu(tanh) has a double kernel
+    if ctx.opset >= GELU_SINCE and (_macro(ctx) or approximate):  # ORT: Gelu(tanh) has a double kernel
         return ctx.op("Gelu", x, approximate="tanh" if approximate else "none")
     half = ctx.op("Mul", x, _c(ctx, 0.5, dt))
     if approximate:  # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
@@ -163,7 +164,7 @@ def logsumexp(ctx, x, *, axes, keepdims):
     axes = list(range(rank)) if axes is None else sorted(a % rank for a in axes)
     if not axes:
         return x
-    return ctx.op("ReduceLogSumExp", x, _axes(ctx, axes), keepdims=int(keepdims))
+    return reduce_logsumexp(ctx, x, axes, keepdims, ctx.in_avals[0].dtype)
 
 
 @register(PIPELINE, "nn.standardize")
@@ -173,7 +174,7 @@ def standardize(ctx, x, *, axes, epsilon, algorithm):
     axes = sorted(a % rank for a in axes)
     norm_shape = [aval.shape[a] for a in axes]
     trailing = axes == list(range(rank - len(axes), rank))
-    if trailing and _macro(ctx) and all(isinstance(d, (int, np.integer)) for d in norm_shape):
+    if trailing and _macro(ctx) and ctx.opset >= LAYER_NORM_SINCE and all(isinstance(d, (int, np.integer)) for d in norm_shape):
         # LayerNormalization over the trailing axes with unit scale, no bias
         scale = ctx.const(np.ones(norm_shape, dtype=dt))
         return ctx.op("LayerNormalization", x, scale, axis=axes[0], epsilon=epsilon)
@@ -245,7 +246,7 @@ def attention(ctx, q, k, v, *rest, has_bias, has_mask, scale, is_causal):
         q, k, v = (ctx.op("Unsqueeze", t, _axes(ctx, [0])) for t in (q, k, v))
     # (B, T, N, H) -> (B, N, T, H)
     qh, kh, vh = (ctx.op("Transpose", t, perm=[0, 2, 1, 3]) for t in (q, k, v))
-    if ctx.opset >= 23 and np.dtype(dt) == np.float32:
+    if ctx.opset >= ATTENTION_SINCE and np.dtype(dt) == np.float32:
         attn_mask = bias
         if has_mask:
             attn_mask = mask if bias is None else ctx.op("Where", mask, bias, ctx.const(_large_negative(dt)))

@@ -19,6 +19,7 @@ import numpy as np
 import onnx_ir as ir
 
 from ..plugin.registry import register
+from .opset_compat import SCATTER_REDUCTION_SINCE, bitwise, scatter_nd
 
 PIPELINE = "onnx_ir"
 
@@ -48,7 +49,7 @@ def _dilate(ctx, x, dims, axis, factor, fill):
     if factor == 1:
         return x, dims
     x = ctx.op("Unsqueeze", x, ctx.const(_i64([axis + 1])))
-    x = ctx.op("Pad", x, ctx.const(_i64([0, factor - 1])), fill, ctx.const(_i64([axis + 1])))
+    x = ctx.op("Pad", x, ctx.const(_i64([0, factor - 1])), fill, ctx.const(_i64([axis + 1])), _rank=len(dims) + 1)
     merged = dims[:axis] + [dims[axis] * factor] + dims[axis + 1:]
     x = ctx.op("Reshape", x, ctx.shape(merged))
     x = ctx.op("Slice", x, ctx.const(_i64([0])), ctx.const(_i64([-(factor - 1)])), ctx.const(_i64([axis])))
@@ -70,7 +71,7 @@ def _pad(ctx, x, dims, axes, padding, fill):
     if not _symbolic_pads(padding) and all(lo == 0 and hi == 0 for lo, hi in padding):
         return x, dims
     pads = [lo for lo, _ in padding] + [hi for _, hi in padding]
-    x = ctx.op("Pad", x, ctx.shape(pads), fill, ctx.const(_i64(axes)))
+    x = ctx.op("Pad", x, ctx.shape(pads), fill, ctx.const(_i64(axes)), _rank=len(dims))
     dims = list(dims)
     for a, (lo, hi) in zip(axes, padding):
         dims[a] = dims[a] + lo + hi
@@ -318,7 +319,7 @@ def reduce_window(ctx, x, init, *, jaxpr, consts=(), window_dimensions, window_s
     else:
         parts = [y]
     for part in parts:
-        acc = ctx.op(op, acc, part)
+        acc = bitwise(ctx, op, acc, part, dtype=aval.dtype) if op.startswith("Bitwise") else ctx.op(op, acc, part)
     return acc
 
 
@@ -360,7 +361,11 @@ def select_and_scatter_add(ctx, source, operand, *, select_prim, window_dimensio
     zeros = ctx.op("Expand", ctx.const(np.array(0, dtype)), ctx.shape([numel]))
     flat_idx = ctx.op("Reshape", where, ctx.const(_i64([-1])))
     flat_src = ctx.op("Reshape", src, ctx.const(_i64([-1])))
-    y = ctx.op("ScatterElements", zeros, flat_idx, flat_src, axis=0, reduction="add")
+    if ctx.opset >= SCATTER_REDUCTION_SINCE["add"]:
+        y = ctx.op("ScatterElements", zeros, flat_idx, flat_src, axis=0, reduction="add")
+    else:  # 1-D ScatterElements is ScatterND with one index per row
+        y = scatter_nd(ctx, zeros, ctx.op("Unsqueeze", flat_idx, ctx.const(_i64([1]))), flat_src, "add",
+                       dtype=dtype, index_depth=1)
     y = ctx.op("Reshape", y, ctx.shape(pdims))
     if any(lo or hi for lo, hi in pad):
         ends = [lo + dims[a] for (lo, _), a in zip(pad, sp)]

@@ -37,7 +37,14 @@ def _dt(aval) -> np.dtype:
     return np.dtype(aval.dtype)
 
 
-def _compute_dtype(dtype: np.dtype, kind: str) -> np.dtype:
+#: 8/16-bit integers joined Add/Sub/Mul/Div at opset 14
+_SMALL_INTS = {"int8", "int16", "uint8", "uint16"}
+_ARITH_SMALL_INTS_SINCE = 14
+
+
+def _compute_dtype(dtype: np.dtype, kind: str, opset: int = _ARITH_SMALL_INTS_SINCE) -> np.dtype:
+    if kind == "arith" and opset < _ARITH_SMALL_INTS_SINCE and dtype.name in _SMALL_INTS:
+        return np.dtype(np.int32)  # the cast back wraps, as the narrow arithmetic does
     return dtype if dtype.name in _SUPPORTED[kind] else np.dtype(_WIDER.get(dtype.name, np.float32))
 
 
@@ -49,7 +56,7 @@ def cast(ctx, x, dtype):
 def computed_in(ctx, kind: str, fn, *xs, dtype=None):
     """Run ``fn(*xs)`` in a dtype ORT supports for ``kind``; cast the result back."""
     dtype = np.dtype(dtype or ctx.in_avals[0].dtype)
-    comp = _compute_dtype(dtype, kind)
+    comp = _compute_dtype(dtype, kind, ctx.opset)
     if comp == dtype:
         return fn(*xs)
     return cast(ctx, fn(*(cast(ctx, x, comp) for x in xs)), dtype)
@@ -111,6 +118,13 @@ def div(ctx, x, y, **_):
     dtype = _dt(ctx.in_avals[0])
     if dtype.kind not in "iu":
         return computed_in(ctx, "arith", lambda a, b: ctx.op("Div", a, b), x, y)
+    comp = _compute_dtype(dtype, "arith", ctx.opset)
+    if comp != dtype:  # opset 13 has no 8/16-bit Div: int32, wrapped back
+        return cast(ctx, _int_div(ctx, cast(ctx, x, comp), cast(ctx, y, comp), comp), dtype)
+    return _int_div(ctx, x, y, dtype)
+
+
+def _int_div(ctx, x, y, dtype):
     is_zero = ctx.op("Equal", y, const(ctx, 0, dtype))
     if dtype.kind == "u":
         safe = where(ctx, is_zero, const(ctx, 1, dtype), y, dtype)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plugin.registry import register
+from .opset_compat import GROUP_NORM_SINCE, LAYER_NORM_SINCE, RMS_NORM_SINCE, group_norm_nhwc, normalize
 
 PIPELINE = "onnx_ir"
 
@@ -54,6 +55,9 @@ def layer_norm(ctx, x, *wb, axis, epsilon, has_scale, has_bias, fast_variance=Tr
         scale = ctx.op("Reshape", scale, ctx.const(np.asarray(norm_shape, np.int64)))
     if bias is not None and tuple(ctx.in_avals[-1].shape) != norm_shape:
         bias = ctx.op("Reshape", bias, ctx.const(np.asarray(norm_shape, np.int64)))
+    if ctx.opset < LAYER_NORM_SINCE:
+        rank = len(x_aval.shape)
+        return normalize(ctx, x, range(rank + axis, rank), epsilon, x_aval.dtype, scale, bias)
     inputs = (x, scale, bias) if bias is not None else (x, scale)
     return ctx.op("LayerNormalization", *inputs, axis=int(axis), epsilon=float(epsilon))
 
@@ -74,7 +78,11 @@ def rms_norm(ctx, x, *wb, axis, epsilon, has_scale, has_bias=False):
 
     rest, avals = list(wb), list(ctx.in_avals[1:])
     s = fit(rest.pop(0), avals.pop(0)) if has_scale else _ones(ctx, norm_shape, x_aval.dtype, 1.0)
-    y = ctx.op("RMSNormalization", x, s, axis=int(axis), epsilon=float(epsilon))
+    if ctx.opset < RMS_NORM_SINCE:
+        rank = len(x_aval.shape)
+        y = normalize(ctx, x, range(rank + axis, rank), epsilon, x_aval.dtype, s, center=False)
+    else:
+        y = ctx.op("RMSNormalization", x, s, axis=int(axis), epsilon=float(epsilon))
     # ONNX RMSNormalization has no bias input (Equinox's RMSNorm has one)
     return ctx.op("Add", y, fit(rest.pop(0), avals.pop(0))) if has_bias else y
 
@@ -95,6 +103,8 @@ def group_norm(ctx, x, *wb, num_groups, epsilon, has_scale, has_bias, fast_varia
     rest = list(wb)
     scale = rest.pop(0) if has_scale else _ones(ctx, (channels,), x_aval.dtype, 1.0)
     bias = rest.pop(0) if has_bias else _ones(ctx, (channels,), x_aval.dtype, 0.0)
+    if ctx.opset < GROUP_NORM_SINCE:  # GroupNormalization-18 scales per group: another op
+        return group_norm_nhwc(ctx, x, x_aval.shape, int(num_groups), float(epsilon), x_aval.dtype, scale, bias)
     y = ctx.op("GroupNormalization", _channels_first(ctx, x, rank), scale, bias,
                num_groups=int(num_groups), epsilon=float(epsilon))
     return _channels_last(ctx, y, rank)

@@ -59,6 +59,7 @@ import numpy as np
 from ..converter2.context import ir_dtype
 from ..converter2.keys import physical_aval
 from ..plugin.registry import register
+from .opset_compat import BITWISE_SINCE, bitwise
 
 PIPELINE = "onnx_ir"
 
@@ -146,7 +147,9 @@ def iota_2x32_shape(ctx, *, shape):
                     ctx.const(np.array(1, np.int64)))
     counts = ctx.op("Reshape", counts, target)
     u32 = ir_dtype(np.uint32)
-    lo = ctx.op("Cast", ctx.op("BitwiseAnd", counts, ctx.const(np.array(0xFFFFFFFF, np.int64))), to=u32)
+    low_word = (ctx.op("BitwiseAnd", counts, ctx.const(np.array(0xFFFFFFFF, np.int64))) if ctx.opset >= BITWISE_SINCE
+                else ctx.op("Mod", counts, ctx.const(np.array(1 << 32, np.int64))))  # counts >= 0
+    lo = ctx.op("Cast", low_word, to=u32)
     if isinstance(size, int) and size <= 0xFFFFFFFF:
         hi = ctx.op("Expand", ctx.const(np.array(0, np.uint32)), target)
     else:
@@ -161,17 +164,23 @@ def _u32(ctx, c):
 def _rotl(ctx, v, r: int):
     left = ctx.op("BitShift", v, _u32(ctx, r), direction="LEFT")
     right = ctx.op("BitShift", v, _u32(ctx, 32 - r), direction="RIGHT")
+    if ctx.opset < BITWISE_SINCE:  # the two halves' bits are disjoint: | is +
+        return ctx.op("Add", left, right)
     return ctx.op("BitwiseOr", left, right)
+
+
+def _xor(ctx, a, b):
+    return bitwise(ctx, "BitwiseXor", a, b, dtype=np.uint32)  # bit planes before opset 18
 
 
 def threefry_hash(ctx, k1, k2, x1, x2):
     """Threefry-2x32 (20 rounds) of counters (x1, x2) under key (k1, k2); all uint32."""
-    ks = (k1, k2, ctx.op("BitwiseXor", ctx.op("BitwiseXor", k1, k2), _u32(ctx, _KS_PARITY)))
+    ks = (k1, k2, _xor(ctx, _xor(ctx, k1, k2), _u32(ctx, _KS_PARITY)))
     x0, x1 = ctx.op("Add", x1, ks[0]), ctx.op("Add", x2, ks[1])
     for i in range(5):
         for r in _ROTATIONS[i % 2]:
             x0 = ctx.op("Add", x0, x1)
-            x1 = ctx.op("BitwiseXor", _rotl(ctx, x1, r), x0)
+            x1 = _xor(ctx, _rotl(ctx, x1, r), x0)
         x0 = ctx.op("Add", x0, ks[(i + 1) % 3])
         x1 = ctx.op("Add", x1, ctx.op("Add", ks[(i + 2) % 3], _u32(ctx, i + 1)))  # key side: small
     return x0, x1

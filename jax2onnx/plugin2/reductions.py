@@ -13,6 +13,7 @@ import onnx_ir as ir
 
 from ..plugin.dtypes import ORT_KERNEL_DTYPE
 from ..plugin.registry import register
+from .opset_compat import bitwise, reduce_logsumexp
 
 PIPELINE = "onnx_ir"
 
@@ -81,21 +82,23 @@ def _bitwise_reduce(ctx, x, prim, axes):
     if prim == "reduce_and":  # all bits set
         ident = np.array(-1 if np.issubdtype(dtype, np.signedinteger) else np.iinfo(dtype).max, dtype)
     fill = ctx.const(ident)
+    rank = len(aval.shape)
     for axis in sorted(axes, reverse=True):
         n = aval.shape[axis]
         if not isinstance(n, int):
             raise NotImplementedError(f"{prim} of integers over a symbolic axis length ({n}) is not supported")
         ax = ctx.const(_i64([axis]))
         if n == 0:
-            x, n = ctx.op("Pad", x, ctx.const(_i64([0, 1])), fill, ax), 1
+            x, n = ctx.op("Pad", x, ctx.const(_i64([0, 1])), fill, ax, _rank=rank), 1
         while n > 1:
             if n % 2:
-                x, n = ctx.op("Pad", x, ctx.const(_i64([0, 1])), fill, ax), n + 1
+                x, n = ctx.op("Pad", x, ctx.const(_i64([0, 1])), fill, ax, _rank=rank), n + 1
             half = n // 2
             lo = ctx.op("Slice", x, ctx.const(_i64([0])), ctx.const(_i64([half])), ax)
             hi = ctx.op("Slice", x, ctx.const(_i64([half])), ctx.const(_i64([n])), ax)
-            x, n = ctx.op(_BITWISE[prim], lo, hi), half
+            x, n = bitwise(ctx, _BITWISE[prim], lo, hi, dtype=dtype), half
         x = ctx.op("Squeeze", x, ax)
+        rank -= 1
     return x
 
 
@@ -207,7 +210,7 @@ def _cumulative_static(ctx, x, kind, axis, n, reverse, ident):
         else:
             part = ctx.op("Slice", y, ctx.const(_i64([0])), ctx.const(_i64([n - k])), ax)
             pads = _i64([k, 0])
-        shifted = ctx.op("Pad", part, ctx.const(pads), ident, ax, mode="constant")
+        shifted = ctx.op("Pad", part, ctx.const(pads), ident, ax, mode="constant", _rank=len(ctx.in_avals[0].shape))
         y = _COMBINE[kind](ctx, y, shifted)
         k *= 2
     return y
@@ -224,6 +227,8 @@ def _cumulative_symbolic(ctx, x, kind, axis, n, rank, reverse, ident):
         mask = ctx.op("Unsqueeze", mask, ctx.const(_i64(list(range(axis)) + [a + axis for a in trailing])))
     xu = ctx.op("Unsqueeze", x, ctx.const(_i64([axis])))
     masked = ctx.op("Where", mask, xu, ident)
+    if kind == "logsumexp":
+        return reduce_logsumexp(ctx, masked, [axis + 1], False, _dtype_like(ctx))
     return ctx.op(_REDUCE_FOR[kind], masked, ctx.const(_i64([axis + 1])), keepdims=0)
 
 

@@ -16,6 +16,7 @@ import onnx_ir as ir
 from ..plugin.dims import same_dim
 from ..plugin.registry import register
 from .gather import work_dtype
+from .opset_compat import scatter_nd
 
 PIPELINE = "onnx_ir"
 I64 = ir.DataType.INT64
@@ -151,7 +152,7 @@ def scatter(ctx, x, indices, updates, *, dimension_numbers, mode=None, **_):
     if redirect:
         pads = [_i64(ctx, [0] * rank), ctx.dim(wsize[indexed[0]])] + ([_i64(ctx, [0] * (rank - 1))] if rank > 1 else [])
         xt = ctx.op("Pad", xt, ctx.op("Concat", *pads, axis=0), ctx.const(np.zeros((), work)))
-    out = ctx.op("ScatterND", xt, nd_idx, ut, reduction=reduction if reduction != "none" else None)
+    out = scatter_nd(ctx, xt, nd_idx, ut, reduction, dtype=work, index_depth=len(indexed))
     if work != dtype:
         out = ctx.op("Cast", out, to=ir.DataType.from_numpy(dtype))
     if redirect:

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 
-from ..plugin.testcase import all_cases, families
+from ..plugin.testcase import LEGACY_FROZEN, all_cases, families
 
 __all__ = ["render_family", "main"]
 
@@ -30,8 +30,14 @@ def _ident(text: str) -> str:
     return re.sub(r"\\W", "_", text)
 
 
-def _markers(case, tree: str) -> list[str]:
+def _markers(case, tree: str, variant: str) -> list[str]:
     marks = []
+    if variant.startswith("op"):  # the opset dimension: onnx_ir only
+        if tree == "tests":
+            return ["@pytest.mark.ir_only", f"@pytest.mark.skip(reason={'ir_only: ' + LEGACY_FROZEN!r})"]
+        reason = case.opset_xfail.get(int(variant[2:]))
+        if reason and not case.ir_xfail:
+            marks += [f"@pytest.mark.ir_xfail(reason={reason!r})", f"@pytest.mark.xfail(reason={reason!r}, strict=True)"]
     for m in case.markers:
         if m in ("ir_only", "legacy_only", "ir_smoke", "slow"):
             marks.append(f"@pytest.mark.{m}")
@@ -53,7 +59,7 @@ def render_family(family: str, tree: str, script: str) -> str:
     for case in all_cases(family):
         for variant in case.variants():
             out.append("")
-            out.extend(_markers(case, tree))
+            out.extend(_markers(case, tree, variant))
             out.append(f"def test_{_ident(case.name)}__{variant}():")
             out.append(f"    run_case(FAMILY, {case.name!r}, {variant!r})")
             out.append("")

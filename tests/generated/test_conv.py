@@ -108,6 +108,24 @@ def test_conv_same_stride2_symbolic_hw__f64():
     run_case(FAMILY, 'conv_same_stride2_symbolic_hw', 'f64')
 
 
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_conv_same_stride2_symbolic_hw__op13():
+    run_case(FAMILY, 'conv_same_stride2_symbolic_hw', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_conv_same_stride2_symbolic_hw__op17():
+    run_case(FAMILY, 'conv_same_stride2_symbolic_hw', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_conv_same_stride2_symbolic_hw__op28():
+    run_case(FAMILY, 'conv_same_stride2_symbolic_hw', 'op28')
+
+
 def test_conv_rhs_dilation__dynamic():
     run_case(FAMILY, 'conv_rhs_dilation', 'dynamic')
 
@@ -200,6 +218,24 @@ def test_conv_transpose__f64():
     run_case(FAMILY, 'conv_transpose', 'f64')
 
 
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_conv_transpose__op13():
+    run_case(FAMILY, 'conv_transpose', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_conv_transpose__op17():
+    run_case(FAMILY, 'conv_transpose', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_conv_transpose__op28():
+    run_case(FAMILY, 'conv_transpose', 'op28')
+
+
 def test_conv_transpose_valid_1d__dynamic():
     run_case(FAMILY, 'conv_transpose_valid_1d', 'dynamic')
 
@@ -230,6 +266,24 @@ def test_max_pool_nhwc_same__static():
 
 def test_max_pool_nhwc_same__f64():
     run_case(FAMILY, 'max_pool_nhwc_same', 'f64')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_max_pool_nhwc_same__op13():
+    run_case(FAMILY, 'max_pool_nhwc_same', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_max_pool_nhwc_same__op17():
+    run_case(FAMILY, 'max_pool_nhwc_same', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_max_pool_nhwc_same__op28():
+    run_case(FAMILY, 'max_pool_nhwc_same', 'op28')
 
 
 def test_max_pool_3x3_s2__dynamic():
@@ -532,6 +586,24 @@ def test_max_pool_grad__f64():
     run_case(FAMILY, 'max_pool_grad', 'f64')
 
 
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_max_pool_grad__op13():
+    run_case(FAMILY, 'max_pool_grad', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_max_pool_grad__op17():
+    run_case(FAMILY, 'max_pool_grad', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_max_pool_grad__op28():
+    run_case(FAMILY, 'max_pool_grad', 'op28')
+
+
 def test_max_pool_grad_ties_overlap__dynamic():
     run_case(FAMILY, 'max_pool_grad_ties_overlap', 'dynamic')
 
@@ -550,3 +622,21 @@ def test_min_pool_grad__static():
 
 def test_min_pool_grad__f64():
     run_case(FAMILY, 'min_pool_grad', 'f64')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_min_pool_grad__op13():
+    run_case(FAMILY, 'min_pool_grad', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_min_pool_grad__op17():
+    run_case(FAMILY, 'min_pool_grad', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_min_pool_grad__op28():
+    run_case(FAMILY, 'min_pool_grad', 'op28')

@@ -212,6 +212,24 @@ def test_and_int32__f64():
     run_case(FAMILY, 'and_int32', 'f64')
 
 
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_and_int32__op13():
+    run_case(FAMILY, 'and_int32', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_and_int32__op17():
+    run_case(FAMILY, 'and_int32', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_and_int32__op28():
+    run_case(FAMILY, 'and_int32', 'op28')
+
+
 def test_and_uint8__static():
     run_case(FAMILY, 'and_uint8', 'static')
 
@@ -282,6 +300,24 @@ def test_not_int32__static():
 
 def test_not_int32__f64():
     run_case(FAMILY, 'not_int32', 'f64')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_not_int32__op13():
+    run_case(FAMILY, 'not_int32', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_not_int32__op17():
+    run_case(FAMILY, 'not_int32', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_not_int32__op28():
+    run_case(FAMILY, 'not_int32', 'op28')
 
 
 def test_not_uint16__static():
@@ -380,6 +416,24 @@ def test_shift_right_arithmetic_int8__static():
     run_case(FAMILY, 'shift_right_arithmetic_int8', 'static')
 
 
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_shift_right_arithmetic_int8__op13():
+    run_case(FAMILY, 'shift_right_arithmetic_int8', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_shift_right_arithmetic_int8__op17():
+    run_case(FAMILY, 'shift_right_arithmetic_int8', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_shift_right_arithmetic_int8__op28():
+    run_case(FAMILY, 'shift_right_arithmetic_int8', 'op28')
+
+
 def test_shift_right_arithmetic_uint8__static():
     run_case(FAMILY, 'shift_right_arithmetic_uint8', 'static')
 
@@ -406,6 +460,24 @@ def test_population_count_int32__static():
 
 def test_population_count_int32__f64():
     run_case(FAMILY, 'population_count_int32', 'f64')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_population_count_int32__op13():
+    run_case(FAMILY, 'population_count_int32', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_population_count_int32__op17():
+    run_case(FAMILY, 'population_count_int32', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_population_count_int32__op28():
+    run_case(FAMILY, 'population_count_int32', 'op28')
 
 
 def test_population_count_uint8__static():

@@ -178,6 +178,24 @@ def test_uniform__f64():
 
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_uniform__op13():
+    run_case(FAMILY, 'uniform', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_uniform__op17():
+    run_case(FAMILY, 'uniform', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_uniform__op28():
+    run_case(FAMILY, 'uniform', 'op28')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_normal__dynamic():
     run_case(FAMILY, 'normal', 'dynamic')
 

@@ -64,6 +64,24 @@ def test_at_add_repeated__f64():
     run_case(FAMILY, 'at_add_repeated', 'f64')
 
 
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_add_repeated__op13():
+    run_case(FAMILY, 'at_add_repeated', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_add_repeated__op17():
+    run_case(FAMILY, 'at_add_repeated', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_add_repeated__op28():
+    run_case(FAMILY, 'at_add_repeated', 'op28')
+
+
 def test_at_add_int32__static():
     run_case(FAMILY, 'at_add_int32', 'static')
 
@@ -116,6 +134,24 @@ def test_at_mul__f64():
     run_case(FAMILY, 'at_mul', 'f64')
 
 
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_mul__op13():
+    run_case(FAMILY, 'at_mul', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_mul__op17():
+    run_case(FAMILY, 'at_mul', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_mul__op28():
+    run_case(FAMILY, 'at_mul', 'op28')
+
+
 def test_at_mul_dropped__dynamic():
     run_case(FAMILY, 'at_mul_dropped', 'dynamic')
 
@@ -136,12 +172,48 @@ def test_at_min__f64():
     run_case(FAMILY, 'at_min', 'f64')
 
 
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_min__op13():
+    run_case(FAMILY, 'at_min', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_min__op17():
+    run_case(FAMILY, 'at_min', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_min__op28():
+    run_case(FAMILY, 'at_min', 'op28')
+
+
 def test_at_max__static():
     run_case(FAMILY, 'at_max', 'static')
 
 
 def test_at_max__f64():
     run_case(FAMILY, 'at_max', 'f64')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_max__op13():
+    run_case(FAMILY, 'at_max', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_max__op17():
+    run_case(FAMILY, 'at_max', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_at_max__op28():
+    run_case(FAMILY, 'at_max', 'op28')
 
 
 def test_at_max_int32__dynamic():

@@ -36,6 +36,24 @@ def test_reshape_merge_batch__f64():
     run_case(FAMILY, 'reshape_merge_batch', 'f64')
 
 
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_reshape_merge_batch__op13():
+    run_case(FAMILY, 'reshape_merge_batch', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_reshape_merge_batch__op17():
+    run_case(FAMILY, 'reshape_merge_batch', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_reshape_merge_batch__op28():
+    run_case(FAMILY, 'reshape_merge_batch', 'op28')
+
+
 def test_reshape_two_b__dynamic():
     run_case(FAMILY, 'reshape_two_b', 'dynamic')
 
@@ -102,6 +120,24 @@ def test_broadcast_to_symbolic__dynamic():
 
 def test_broadcast_to_symbolic__static():
     run_case(FAMILY, 'broadcast_to_symbolic', 'static')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_broadcast_to_symbolic__op13():
+    run_case(FAMILY, 'broadcast_to_symbolic', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_broadcast_to_symbolic__op17():
+    run_case(FAMILY, 'broadcast_to_symbolic', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_broadcast_to_symbolic__op28():
+    run_case(FAMILY, 'broadcast_to_symbolic', 'op28')
 
 
 def test_broadcast_scalar_symbolic__dynamic():
@@ -288,6 +324,24 @@ def test_pad_interior__f64():
     run_case(FAMILY, 'pad_interior', 'f64')
 
 
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_pad_interior__op13():
+    run_case(FAMILY, 'pad_interior', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_pad_interior__op17():
+    run_case(FAMILY, 'pad_interior', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_pad_interior__op28():
+    run_case(FAMILY, 'pad_interior', 'op28')
+
+
 def test_pad_interior_negative__dynamic():
     run_case(FAMILY, 'pad_interior_negative', 'dynamic')
 
@@ -393,6 +447,24 @@ def test_split_symbolic_axis__dynamic():
 
 def test_split_symbolic_axis__static():
     run_case(FAMILY, 'split_symbolic_axis', 'static')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_split_symbolic_axis__op13():
+    run_case(FAMILY, 'split_symbolic_axis', 'op13')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_split_symbolic_axis__op17():
+    run_case(FAMILY, 'split_symbolic_axis', 'op17')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_split_symbolic_axis__op28():
+    run_case(FAMILY, 'split_symbolic_axis', 'op28')
 
 
 def test_iota_symbolic__dynamic():

@@ -206,11 +206,7 @@ def test_dynamic_axes_input_signature(tmp_path, record_property, length):
           seconds=secs, input_names=["seq"])
 
 
-@pytest.mark.parametrize("opset", [
-    pytest.param(17, marks=pytest.mark.xfail(
-        raises=ValueError, strict=False,
-        reason="to_onnx rejects opset 17 (SUPPORTED_OPSETS starts at 18): owner helper 'opsets' (opsets 13-22)")),
-    18])
+@pytest.mark.parametrize("opset", [17, 18])
 def test_opset_version(tmp_path, record_property, opset):
     """``opset_version=`` is passed to to_onnx as ``opset``; the model declares it (below opset 20
     there is no ONNX Gelu: the exact gelu comes out as Erf arithmetic)."""

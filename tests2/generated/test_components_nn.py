@@ -76,6 +76,18 @@ def test_nn_gelu_tanh__f64():
     run_case(FAMILY, 'nn_gelu_tanh', 'f64')
 
 
+def test_nn_gelu_tanh__op13():
+    run_case(FAMILY, 'nn_gelu_tanh', 'op13')
+
+
+def test_nn_gelu_tanh__op17():
+    run_case(FAMILY, 'nn_gelu_tanh', 'op17')
+
+
+def test_nn_gelu_tanh__op28():
+    run_case(FAMILY, 'nn_gelu_tanh', 'op28')
+
+
 def test_nn_gelu_tanh_vmap__dynamic():
     run_case(FAMILY, 'nn_gelu_tanh_vmap', 'dynamic')
 
@@ -98,6 +110,18 @@ def test_nn_gelu_exact__dynamic():
 
 def test_nn_gelu_exact__static():
     run_case(FAMILY, 'nn_gelu_exact', 'static')
+
+
+def test_nn_gelu_exact__op13():
+    run_case(FAMILY, 'nn_gelu_exact', 'op13')
+
+
+def test_nn_gelu_exact__op17():
+    run_case(FAMILY, 'nn_gelu_exact', 'op17')
+
+
+def test_nn_gelu_exact__op28():
+    run_case(FAMILY, 'nn_gelu_exact', 'op28')
 
 
 def test_nn_gelu_exact_double__dynamic():
@@ -404,6 +428,18 @@ def test_nn_mish__static():
     run_case(FAMILY, 'nn_mish', 'static')
 
 
+def test_nn_mish__op13():
+    run_case(FAMILY, 'nn_mish', 'op13')
+
+
+def test_nn_mish__op17():
+    run_case(FAMILY, 'nn_mish', 'op17')
+
+
+def test_nn_mish__op28():
+    run_case(FAMILY, 'nn_mish', 'op28')
+
+
 def test_nn_mish_double__dynamic():
     run_case(FAMILY, 'nn_mish_double', 'dynamic')
 
@@ -550,6 +586,18 @@ def test_nn_standardize__dynamic():
 
 def test_nn_standardize__static():
     run_case(FAMILY, 'nn_standardize', 'static')
+
+
+def test_nn_standardize__op13():
+    run_case(FAMILY, 'nn_standardize', 'op13')
+
+
+def test_nn_standardize__op17():
+    run_case(FAMILY, 'nn_standardize', 'op17')
+
+
+def test_nn_standardize__op28():
+    run_case(FAMILY, 'nn_standardize', 'op28')
 
 
 def test_nn_standardize_vmap__dynamic():
@@ -742,6 +790,18 @@ def test_dpa_causal__dynamic():
 
 def test_dpa_causal__static():
     run_case(FAMILY, 'dpa_causal', 'static')
+
+
+def test_dpa_causal__op13():
+    run_case(FAMILY, 'dpa_causal', 'op13')
+
+
+def test_dpa_causal__op17():
+    run_case(FAMILY, 'dpa_causal', 'op17')
+
+
+def test_dpa_causal__op28():
+    run_case(FAMILY, 'dpa_causal', 'op28')
 
 
 def test_dpa_bias__dynamic():

@@ -20,6 +20,18 @@ def test_cond_basic__f64():
     run_case(FAMILY, 'cond_basic', 'f64')
 
 
+def test_cond_basic__op13():
+    run_case(FAMILY, 'cond_basic', 'op13')
+
+
+def test_cond_basic__op17():
+    run_case(FAMILY, 'cond_basic', 'op17')
+
+
+def test_cond_basic__op28():
+    run_case(FAMILY, 'cond_basic', 'op28')
+
+
 def test_cond_negative__dynamic():
     run_case(FAMILY, 'cond_negative', 'dynamic')
 
@@ -96,6 +108,18 @@ def test_while_halving__f64():
     run_case(FAMILY, 'while_halving', 'f64')
 
 
+def test_while_halving__op13():
+    run_case(FAMILY, 'while_halving', 'op13')
+
+
+def test_while_halving__op17():
+    run_case(FAMILY, 'while_halving', 'op17')
+
+
+def test_while_halving__op28():
+    run_case(FAMILY, 'while_halving', 'op28')
+
+
 def test_while_mixed_dtypes__dynamic():
     run_case(FAMILY, 'while_mixed_dtypes', 'dynamic')
 
@@ -132,6 +156,18 @@ def test_fori_loop_dynamic__static():
     run_case(FAMILY, 'fori_loop_dynamic', 'static')
 
 
+def test_fori_loop_dynamic__op13():
+    run_case(FAMILY, 'fori_loop_dynamic', 'op13')
+
+
+def test_fori_loop_dynamic__op17():
+    run_case(FAMILY, 'fori_loop_dynamic', 'op17')
+
+
+def test_fori_loop_dynamic__op28():
+    run_case(FAMILY, 'fori_loop_dynamic', 'op28')
+
+
 def test_scan_carry_and_ys__dynamic():
     run_case(FAMILY, 'scan_carry_and_ys', 'dynamic')
 
@@ -142,6 +178,18 @@ def test_scan_carry_and_ys__static():
 
 def test_scan_carry_and_ys__f64():
     run_case(FAMILY, 'scan_carry_and_ys', 'f64')
+
+
+def test_scan_carry_and_ys__op13():
+    run_case(FAMILY, 'scan_carry_and_ys', 'op13')
+
+
+def test_scan_carry_and_ys__op17():
+    run_case(FAMILY, 'scan_carry_and_ys', 'op17')
+
+
+def test_scan_carry_and_ys__op28():
+    run_case(FAMILY, 'scan_carry_and_ys', 'op28')
 
 
 def test_scan_reverse__dynamic():

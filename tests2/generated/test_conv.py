@@ -108,6 +108,18 @@ def test_conv_same_stride2_symbolic_hw__f64():
     run_case(FAMILY, 'conv_same_stride2_symbolic_hw', 'f64')
 
 
+def test_conv_same_stride2_symbolic_hw__op13():
+    run_case(FAMILY, 'conv_same_stride2_symbolic_hw', 'op13')
+
+
+def test_conv_same_stride2_symbolic_hw__op17():
+    run_case(FAMILY, 'conv_same_stride2_symbolic_hw', 'op17')
+
+
+def test_conv_same_stride2_symbolic_hw__op28():
+    run_case(FAMILY, 'conv_same_stride2_symbolic_hw', 'op28')
+
+
 def test_conv_rhs_dilation__dynamic():
     run_case(FAMILY, 'conv_rhs_dilation', 'dynamic')
 
@@ -200,6 +212,18 @@ def test_conv_transpose__f64():
     run_case(FAMILY, 'conv_transpose', 'f64')
 
 
+def test_conv_transpose__op13():
+    run_case(FAMILY, 'conv_transpose', 'op13')
+
+
+def test_conv_transpose__op17():
+    run_case(FAMILY, 'conv_transpose', 'op17')
+
+
+def test_conv_transpose__op28():
+    run_case(FAMILY, 'conv_transpose', 'op28')
+
+
 def test_conv_transpose_valid_1d__dynamic():
     run_case(FAMILY, 'conv_transpose_valid_1d', 'dynamic')
 
@@ -230,6 +254,18 @@ def test_max_pool_nhwc_same__static():
 
 def test_max_pool_nhwc_same__f64():
     run_case(FAMILY, 'max_pool_nhwc_same', 'f64')
+
+
+def test_max_pool_nhwc_same__op13():
+    run_case(FAMILY, 'max_pool_nhwc_same', 'op13')
+
+
+def test_max_pool_nhwc_same__op17():
+    run_case(FAMILY, 'max_pool_nhwc_same', 'op17')
+
+
+def test_max_pool_nhwc_same__op28():
+    run_case(FAMILY, 'max_pool_nhwc_same', 'op28')
 
 
 def test_max_pool_3x3_s2__dynamic():
@@ -532,6 +568,18 @@ def test_max_pool_grad__f64():
     run_case(FAMILY, 'max_pool_grad', 'f64')
 
 
+def test_max_pool_grad__op13():
+    run_case(FAMILY, 'max_pool_grad', 'op13')
+
+
+def test_max_pool_grad__op17():
+    run_case(FAMILY, 'max_pool_grad', 'op17')
+
+
+def test_max_pool_grad__op28():
+    run_case(FAMILY, 'max_pool_grad', 'op28')
+
+
 def test_max_pool_grad_ties_overlap__dynamic():
     run_case(FAMILY, 'max_pool_grad_ties_overlap', 'dynamic')
 
@@ -550,3 +598,15 @@ def test_min_pool_grad__static():
 
 def test_min_pool_grad__f64():
     run_case(FAMILY, 'min_pool_grad', 'f64')
+
+
+def test_min_pool_grad__op13():
+    run_case(FAMILY, 'min_pool_grad', 'op13')
+
+
+def test_min_pool_grad__op17():
+    run_case(FAMILY, 'min_pool_grad', 'op17')
+
+
+def test_min_pool_grad__op28():
+    run_case(FAMILY, 'min_pool_grad', 'op28')

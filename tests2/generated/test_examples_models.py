@@ -16,6 +16,18 @@ def test_nnx_cnn__static():
     run_case(FAMILY, 'nnx_cnn', 'static')
 
 
+def test_nnx_cnn__op13():
+    run_case(FAMILY, 'nnx_cnn', 'op13')
+
+
+def test_nnx_cnn__op17():
+    run_case(FAMILY, 'nnx_cnn', 'op17')
+
+
+def test_nnx_cnn__op28():
+    run_case(FAMILY, 'nnx_cnn', 'op28')
+
+
 def test_nnx_transformer_block__dynamic():
     run_case(FAMILY, 'nnx_transformer_block', 'dynamic')
 

@@ -80,6 +80,18 @@ def test_dynamic_slice_symbolic__static():
     run_case(FAMILY, 'dynamic_slice_symbolic', 'static')
 
 
+def test_dynamic_slice_symbolic__op13():
+    run_case(FAMILY, 'dynamic_slice_symbolic', 'op13')
+
+
+def test_dynamic_slice_symbolic__op17():
+    run_case(FAMILY, 'dynamic_slice_symbolic', 'op17')
+
+
+def test_dynamic_slice_symbolic__op28():
+    run_case(FAMILY, 'dynamic_slice_symbolic', 'op28')
+
+
 def test_dynamic_slice_traced_index__dynamic():
     run_case(FAMILY, 'dynamic_slice_traced_index', 'dynamic')
 
@@ -106,6 +118,18 @@ def test_dynamic_update_slice__static():
 
 def test_dynamic_update_slice__f64():
     run_case(FAMILY, 'dynamic_update_slice', 'f64')
+
+
+def test_dynamic_update_slice__op13():
+    run_case(FAMILY, 'dynamic_update_slice', 'op13')
+
+
+def test_dynamic_update_slice__op17():
+    run_case(FAMILY, 'dynamic_update_slice', 'op17')
+
+
+def test_dynamic_update_slice__op28():
+    run_case(FAMILY, 'dynamic_update_slice', 'op28')
 
 
 def test_dynamic_update_slice_clamped__static():

@@ -96,6 +96,21 @@ def test_conv_2d_same__static():
     run_case(FAMILY, 'conv_2d_same', 'static')
 
 
+@pytest.mark.ir_smoke
+def test_conv_2d_same__op13():
+    run_case(FAMILY, 'conv_2d_same', 'op13')
+
+
+@pytest.mark.ir_smoke
+def test_conv_2d_same__op17():
+    run_case(FAMILY, 'conv_2d_same', 'op17')
+
+
+@pytest.mark.ir_smoke
+def test_conv_2d_same__op28():
+    run_case(FAMILY, 'conv_2d_same', 'op28')
+
+
 def test_conv_2d_valid_strided__dynamic():
     run_case(FAMILY, 'conv_2d_valid_strided', 'dynamic')
 
@@ -192,6 +207,18 @@ def test_batch_norm_4d__static():
     run_case(FAMILY, 'batch_norm_4d', 'static')
 
 
+def test_batch_norm_4d__op13():
+    run_case(FAMILY, 'batch_norm_4d', 'op13')
+
+
+def test_batch_norm_4d__op17():
+    run_case(FAMILY, 'batch_norm_4d', 'op17')
+
+
+def test_batch_norm_4d__op28():
+    run_case(FAMILY, 'batch_norm_4d', 'op28')
+
+
 def test_batch_norm_no_scale__dynamic():
     run_case(FAMILY, 'batch_norm_no_scale', 'dynamic')
 
@@ -208,6 +235,21 @@ def test_layer_norm__dynamic():
 @pytest.mark.ir_smoke
 def test_layer_norm__static():
     run_case(FAMILY, 'layer_norm', 'static')
+
+
+@pytest.mark.ir_smoke
+def test_layer_norm__op13():
+    run_case(FAMILY, 'layer_norm', 'op13')
+
+
+@pytest.mark.ir_smoke
+def test_layer_norm__op17():
+    run_case(FAMILY, 'layer_norm', 'op17')
+
+
+@pytest.mark.ir_smoke
+def test_layer_norm__op28():
+    run_case(FAMILY, 'layer_norm', 'op28')
 
 
 def test_layer_norm_no_bias__dynamic():
@@ -246,12 +288,36 @@ def test_rms_norm__static():
     run_case(FAMILY, 'rms_norm', 'static')
 
 
+def test_rms_norm__op13():
+    run_case(FAMILY, 'rms_norm', 'op13')
+
+
+def test_rms_norm__op17():
+    run_case(FAMILY, 'rms_norm', 'op17')
+
+
+def test_rms_norm__op28():
+    run_case(FAMILY, 'rms_norm', 'op28')
+
+
 def test_group_norm__dynamic():
     run_case(FAMILY, 'group_norm', 'dynamic')
 
 
 def test_group_norm__static():
     run_case(FAMILY, 'group_norm', 'static')
+
+
+def test_group_norm__op13():
+    run_case(FAMILY, 'group_norm', 'op13')
+
+
+def test_group_norm__op17():
+    run_case(FAMILY, 'group_norm', 'op17')
+
+
+def test_group_norm__op28():
+    run_case(FAMILY, 'group_norm', 'op28')
 
 
 def test_group_norm_3d_no_affine__dynamic():
@@ -316,6 +382,18 @@ def test_mha_causal_mask__dynamic():
 
 def test_mha_causal_mask__static():
     run_case(FAMILY, 'mha_causal_mask', 'static')
+
+
+def test_mha_causal_mask__op13():
+    run_case(FAMILY, 'mha_causal_mask', 'op13')
+
+
+def test_mha_causal_mask__op17():
+    run_case(FAMILY, 'mha_causal_mask', 'op17')
+
+
+def test_mha_causal_mask__op28():
+    run_case(FAMILY, 'mha_causal_mask', 'op28')
 
 
 def test_mha_cross__dynamic():

@@ -40,6 +40,18 @@ def test_reduce_max__f64():
     run_case(FAMILY, 'reduce_max', 'f64')
 
 
+def test_reduce_max__op13():
+    run_case(FAMILY, 'reduce_max', 'op13')
+
+
+def test_reduce_max__op17():
+    run_case(FAMILY, 'reduce_max', 'op17')
+
+
+def test_reduce_max__op28():
+    run_case(FAMILY, 'reduce_max', 'op28')
+
+
 def test_mean_keepdims__dynamic():
     run_case(FAMILY, 'mean_keepdims', 'dynamic')
 
@@ -204,6 +216,18 @@ def test_reduce_and_int32_bitwise__static():
     run_case(FAMILY, 'reduce_and_int32_bitwise', 'static')
 
 
+def test_reduce_and_int32_bitwise__op13():
+    run_case(FAMILY, 'reduce_and_int32_bitwise', 'op13')
+
+
+def test_reduce_and_int32_bitwise__op17():
+    run_case(FAMILY, 'reduce_and_int32_bitwise', 'op17')
+
+
+def test_reduce_and_int32_bitwise__op28():
+    run_case(FAMILY, 'reduce_and_int32_bitwise', 'op28')
+
+
 def test_reduce_or_uint8_bitwise__dynamic():
     run_case(FAMILY, 'reduce_or_uint8_bitwise', 'dynamic')
 
@@ -278,6 +302,18 @@ def test_argmax_nan__static():
 
 def test_argmax_nan__f64():
     run_case(FAMILY, 'argmax_nan', 'f64')
+
+
+def test_argmax_nan__op13():
+    run_case(FAMILY, 'argmax_nan', 'op13')
+
+
+def test_argmax_nan__op17():
+    run_case(FAMILY, 'argmax_nan', 'op17')
+
+
+def test_argmax_nan__op28():
+    run_case(FAMILY, 'argmax_nan', 'op28')
 
 
 def test_argmin_nan__dynamic():
@@ -378,6 +414,18 @@ def test_cummax__static():
 
 def test_cummax__f64():
     run_case(FAMILY, 'cummax', 'f64')
+
+
+def test_cummax__op13():
+    run_case(FAMILY, 'cummax', 'op13')
+
+
+def test_cummax__op17():
+    run_case(FAMILY, 'cummax', 'op17')
+
+
+def test_cummax__op28():
+    run_case(FAMILY, 'cummax', 'op28')
 
 
 def test_cummax_reverse__dynamic():

@@ -64,6 +64,18 @@ def test_at_add_repeated__f64():
     run_case(FAMILY, 'at_add_repeated', 'f64')
 
 
+def test_at_add_repeated__op13():
+    run_case(FAMILY, 'at_add_repeated', 'op13')
+
+
+def test_at_add_repeated__op17():
+    run_case(FAMILY, 'at_add_repeated', 'op17')
+
+
+def test_at_add_repeated__op28():
+    run_case(FAMILY, 'at_add_repeated', 'op28')
+
+
 def test_at_add_int32__static():
     run_case(FAMILY, 'at_add_int32', 'static')
 
@@ -116,6 +128,18 @@ def test_at_mul__f64():
     run_case(FAMILY, 'at_mul', 'f64')
 
 
+def test_at_mul__op13():
+    run_case(FAMILY, 'at_mul', 'op13')
+
+
+def test_at_mul__op17():
+    run_case(FAMILY, 'at_mul', 'op17')
+
+
+def test_at_mul__op28():
+    run_case(FAMILY, 'at_mul', 'op28')
+
+
 def test_at_mul_dropped__dynamic():
     run_case(FAMILY, 'at_mul_dropped', 'dynamic')
 
@@ -136,12 +160,36 @@ def test_at_min__f64():
     run_case(FAMILY, 'at_min', 'f64')
 
 
+def test_at_min__op13():
+    run_case(FAMILY, 'at_min', 'op13')
+
+
+def test_at_min__op17():
+    run_case(FAMILY, 'at_min', 'op17')
+
+
+def test_at_min__op28():
+    run_case(FAMILY, 'at_min', 'op28')
+
+
 def test_at_max__static():
     run_case(FAMILY, 'at_max', 'static')
 
 
 def test_at_max__f64():
     run_case(FAMILY, 'at_max', 'f64')
+
+
+def test_at_max__op13():
+    run_case(FAMILY, 'at_max', 'op13')
+
+
+def test_at_max__op17():
+    run_case(FAMILY, 'at_max', 'op17')
+
+
+def test_at_max__op28():
+    run_case(FAMILY, 'at_max', 'op28')
 
 
 def test_at_max_int32__dynamic():

@@ -20,6 +20,18 @@ def test_sort__f64():
     run_case(FAMILY, 'sort', 'f64')
 
 
+def test_sort__op13():
+    run_case(FAMILY, 'sort', 'op13')
+
+
+def test_sort__op17():
+    run_case(FAMILY, 'sort', 'op17')
+
+
+def test_sort__op28():
+    run_case(FAMILY, 'sort', 'op28')
+
+
 def test_sort_1d__static():
     run_case(FAMILY, 'sort_1d', 'static')
 
@@ -96,6 +108,18 @@ def test_argsort_stable_ties__static():
     run_case(FAMILY, 'argsort_stable_ties', 'static')
 
 
+def test_argsort_stable_ties__op13():
+    run_case(FAMILY, 'argsort_stable_ties', 'op13')
+
+
+def test_argsort_stable_ties__op17():
+    run_case(FAMILY, 'argsort_stable_ties', 'op17')
+
+
+def test_argsort_stable_ties__op28():
+    run_case(FAMILY, 'argsort_stable_ties', 'op28')
+
+
 def test_argsort_nan_inf_ties__dynamic():
     run_case(FAMILY, 'argsort_nan_inf_ties', 'dynamic')
 
@@ -154,6 +178,18 @@ def test_top_k__static():
 
 def test_top_k__f64():
     run_case(FAMILY, 'top_k', 'f64')
+
+
+def test_top_k__op13():
+    run_case(FAMILY, 'top_k', 'op13')
+
+
+def test_top_k__op17():
+    run_case(FAMILY, 'top_k', 'op17')
+
+
+def test_top_k__op28():
+    run_case(FAMILY, 'top_k', 'op28')
 
 
 def test_top_k_ties_int32__dynamic():
