@@ -24,6 +24,8 @@ directly and are not rewritten.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import onnx_ir as ir
 
@@ -62,10 +64,21 @@ def physical_aval(aval):
 
 
 def ir_type_shape(aval) -> tuple[ir.TensorType, ir.Shape]:
-    from .context import ir_shape, ir_type
+    """The ONNX type and shape of a value of ``aval`` (fresh objects each call)."""
+    dtype, dims = _onnx_type_dims(tuple(aval.shape), aval.dtype)
+    return ir.TensorType(dtype), ir.Shape(dims)
 
-    phys = physical_aval(aval)
-    return ir_type(phys.dtype), ir_shape(phys.shape, phys.dtype)  # complex: trailing (re, im) axis
+
+@functools.lru_cache(maxsize=4096)
+def _onnx_type_dims(shape: tuple, dtype):
+    """(ONNX element type, dims) of an aval; cached, since a model repeats few avals."""
+    from jax.core import ShapedArray
+
+    from .context import ir_dtype, ir_shape
+
+    phys = physical_aval(ShapedArray(shape, dtype)) if is_key(dtype) else None
+    shape, dtype = (phys.shape, phys.dtype) if phys is not None else (shape, dtype)
+    return ir_dtype(dtype), tuple(ir_shape(shape, dtype).dims)  # complex: trailing (re, im) axis
 
 
 def key_doc(aval) -> str:

@@ -678,23 +678,24 @@ def optimize(model: ir.Model) -> ir.Model:
     """Run the clean-up passes in place (unless ``JAX2ONNX_OPTIMIZE=0``); return ``model``.
 
     One walk lists the nodes for every pass; a pass whose op types do not occur is
-    skipped.
+    skipped. Passes are run through ``call`` (the pass framework's pre/post checks
+    would cost more than most passes on a small model).
     """
     if not flags.optimize_enabled():
         return model
     sweep = Sweep(model)
-    RemoveNoOpPass(sweep)(model)
+    RemoveNoOpPass(sweep).call(model)
     if "Identity" in sweep.op_types:
-        _SafeIdentityElimination()(model)
-    FoldConstantsPass(sweep)(model)
-    FuseTransposesPass(sweep)(model)
+        _SafeIdentityElimination().call(model)
+    FoldConstantsPass(sweep).call(model)
+    FuseTransposesPass(sweep).call(model)
     if "Transpose" in sweep.op_types:
-        TransposeThroughElementwisePass(sweep)(model)
-        FuseTransposesPass(sweep)(model)
-    ConstantShapeTargetPass(sweep)(model)
+        TransposeThroughElementwisePass(sweep).call(model)
+        FuseTransposesPass(sweep).call(model)
+    ConstantShapeTargetPass(sweep).call(model)
     # after folding/targets, which add small initializers; before CSE, which keys on them
-    DeduplicateInitializersPass()(model)
-    common.CommonSubexpressionEliminationPass()(model)
-    RemoveDeadNodesPass()(model)
-    common.RemoveUnusedOpsetsPass()(model)
+    DeduplicateInitializersPass().call(model)
+    common.CommonSubexpressionEliminationPass().call(model)
+    RemoveDeadNodesPass().call(model)
+    common.RemoveUnusedOpsetsPass().call(model)
     return model

@@ -31,6 +31,10 @@ def _same_dim(a, b) -> bool:
     return a.value is not None and a.value == b.value
 
 
+def _unknown(d) -> bool:
+    return not isinstance(d, int) and d.value is None
+
+
 def broadcast(shapes: list[ir.Shape]) -> ir.Shape | None:
     """Numpy broadcasting of ``shapes``; ``None`` when a symbolic dim meets another dim ≠ 1."""
     rank = max(len(s) for s in shapes)
@@ -46,7 +50,13 @@ def broadcast(shapes: list[ir.Shape]) -> ir.Shape | None:
                 continue
             if isinstance(dim, int) and dim == 1:
                 dim = d
-            elif not _same_dim(dim, d):
+            elif _same_dim(dim, d):
+                continue
+            elif _unknown(d) and isinstance(dim, int):
+                continue  # an unknown dim broadcast with k > 1 is k (or the model is invalid)
+            elif _unknown(dim) and (isinstance(d, int) or _unknown(d)):
+                dim = d
+            else:
                 return None
         out.append(dim)
     return ir.Shape(out)
@@ -201,6 +211,8 @@ def _reshape(node, ins):
 
 def _infer_hole(src: list, rest: list):
     """The dim ``-1`` stands for: ``prod(src) / prod(rest)``, when that is an int or one symbol."""
+    if any(_unknown(d) for d in src):
+        return ir.SymbolicDim(None)
     syms = [d.value for d in src if not isinstance(d, int)]
     for d in rest:
         if isinstance(d, int):
@@ -216,7 +228,7 @@ def _infer_hole(src: list, rest: list):
         return num // den
     if len(syms) == 1 and num == den and syms[0] is not None:
         return ir.SymbolicDim(syms[0])
-    return None
+    return ir.SymbolicDim(None)  # e.g. 8*B: a dim no name says (ONNX's inference says no more)
 
 
 def _reduce(node, ins):

@@ -48,9 +48,13 @@ def iter_eqns_with_source(jaxpr, outer: str | None = None) -> Iterator:
 
 
 def find_unsupported(jaxpr, pipeline: str) -> list[UnsupportedSite]:
-    """Every primitive without a lowering, grouped, with a count and one example each."""
+    """Every primitive without a lowering, grouped, with a count and one example each.
+
+    Source lines are looked up only when something is unsupported (a second walk):
+    finding the user's frame costs more than the lookup of every lowering.
+    """
     found: "OrderedDict[str, list]" = OrderedDict()
-    for eqn, src in iter_eqns_with_source(jaxpr):
+    for eqn in iter_eqns(jaxpr):
         name = eqn.primitive.name
         if eqn_has_complex(eqn):
             name += " (complex)"
@@ -59,14 +63,21 @@ def find_unsupported(jaxpr, pipeline: str) -> list[UnsupportedSite]:
             continue
         res = lookup_eqn(pipeline, eqn)
         if isinstance(res, str):
-            found[name] = [eqn, 1, res, src]
+            found[name] = [eqn, 1, res]
+    if not found:
+        return []
+    sources = {}
+    examples = {id(entry[0]) for entry in found.values()}
+    for eqn, src in iter_eqns_with_source(jaxpr):
+        if id(eqn) in examples and id(eqn) not in sources:
+            sources[id(eqn)] = src
     return [
         UnsupportedSite(
             primitive=name,
             reason=reason,
             in_types=tuple(type_str(v.aval) for v in eqn.invars),
-            source=src,
+            source=sources.get(id(eqn)),
             count=count,
         )
-        for name, (eqn, count, reason, src) in found.items()
+        for name, (eqn, count, reason) in found.items()
     ]
