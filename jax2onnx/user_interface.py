@@ -9,7 +9,7 @@ import os
 import time
 from typing import Any, Sequence
 
-from . import flags
+from . import flags, stages
 from .errors import ConversionError
 
 __all__ = ["to_onnx", "RETURN_MODES", "SUPPORTED_OPSETS", "LEGACY_OPSETS"]
@@ -102,6 +102,7 @@ def to_onnx(
     external_data: bool | None = None,
     inputs_as_nchw: Sequence[str | int] | None = None,
     outputs_as_nchw: Sequence[str | int] | None = None,
+    report: str | os.PathLike | None = None,
 ):
     """Convert a JAX callable (function, ``nnx.Module``, ``eqx.Module``) to ONNX.
 
@@ -112,6 +113,10 @@ def to_onnx(
     name or index, that the model takes / returns channels-first (``[N, C, H, W]``)
     while ``fn`` works channels-last; rank >= 3 each (docs/opsets_and_layout.md).
 
+    ``report``: a path; a Markdown export report (stages with time and memory, jaxpr
+    and model summaries, unsupported primitives, the exception chain) is written there
+    whether the conversion succeeds or fails (docs/export_report.md).
+
     Returns an ``onnx.ModelProto`` (``return_mode="proto"``), an ``onnx_ir.Model``
     (``"ir"``) or the path of the written file (``"file"``, written atomically).
 
@@ -120,6 +125,12 @@ def to_onnx(
     >>> [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
     ['B', 4]
     """
+    if report is not None:
+        args = dict(locals())  # the parameters, passed on unchanged
+        del args["report"]
+        from .report import with_report
+
+        return with_report(report, lambda: to_onnx(**args))
     _validate(return_mode, output_path, opset, model_name, external_data)
     _check_bool("enable_double_precision", enable_double_precision)
     use_ir = flags.resolve_use_onnx_ir(use_onnx_ir)
@@ -137,18 +148,21 @@ def to_onnx(
                          "the legacy pipeline is frozen and does not have them")
     from .frontend import trace
 
-    program = trace(
-        fn, inputs, input_params, model_name=model_name,
-        enable_double_precision=enable_double_precision,
-        input_names=input_names, output_names=output_names,
-    )
+    with stages.stage("trace"):
+        program = trace(
+            fn, inputs, input_params, model_name=model_name,
+            enable_double_precision=enable_double_precision,
+            input_names=input_names, output_names=output_names,
+        )
+    stages.note("program", program)
     layout = None
     if layout_asked:
         from .converter2.layout import resolve
 
         layout = resolve(program, inputs_as_nchw, outputs_as_nchw)
     t0 = time.process_time()  # CPU seconds: a shared machine's descheduling is not lowering time
-    model = lower_program(program, pipeline, opset, layout)
+    with stages.stage("lower"):
+        model = lower_program(program, pipeline, opset, layout)
     seconds = time.process_time() - t0
     if flags.shadow_mode() != "off" and layout is None:  # legacy has no layout options to compare
         from .shadow import shadow_compare
@@ -157,7 +171,8 @@ def to_onnx(
     if flags.debug_ir_dump():
         _dump(model)
     if return_mode == "file":
-        return _write_file(model, os.fspath(output_path), external_data)
+        with stages.stage("save"):
+            return _write_file(model, os.fspath(output_path), external_data)
     if return_mode == "ir":
         if pipeline == "onnx_ir":
             return model

@@ -9,6 +9,7 @@ import numpy as np
 import onnx_ir as ir
 
 from ..errors import UnsupportedPrimitiveError
+from ..stages import stage
 from ..plugin.complex_repr import DOC_STRING as COMPLEX_DOC, is_complex
 from ..plugin.jaxpr_utils import find_unsupported
 from . import keys, layout
@@ -92,9 +93,10 @@ def build_model(program, opset: int, nchw_inputs=frozenset(), nchw_outputs=froze
         graph.opset_imports.setdefault(fn.domain, 1)
     model = ir.Model(graph, ir_version=IR_VERSION_FOR_OPSET.get(opset, 10),
                      producer_name="jax2onnx", producer_version=_version(), functions=functions)
-    optimize(model)
-    unique_names(model)
-    fill_missing_types(model)
+    with stage("passes"):
+        optimize(model)
+        unique_names(model)
+        fill_missing_types(model)
     log.debug("lowered %d eqns to %d nodes in %.3fs", len(jaxpr.eqns), len(graph), time.perf_counter() - t0)
     return model
 
