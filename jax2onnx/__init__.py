@@ -7,7 +7,33 @@
 'out_0'
 """
 
-__version__ = "0.2.0"
+
+
+def _find_version() -> str:
+    """The installed distribution's version when this file is the installed copy; in a
+    source checkout (an editable install's metadata can be stale) pyproject.toml's."""
+    import os
+    from importlib import metadata
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        dist = metadata.distribution("jax2onnx")
+        if os.path.abspath(str(dist.locate_file("jax2onnx"))) == here:
+            return dist.version
+    except metadata.PackageNotFoundError:
+        dist = None
+    pyproject = os.path.join(os.path.dirname(here), "pyproject.toml")
+    if os.path.isfile(pyproject):
+        import re
+
+        with open(pyproject, encoding="utf-8") as f:
+            m = re.search(r'^version\s*=\s*"([^"]+)"', f.read(), re.M)
+        if m:
+            return m.group(1)
+    return dist.version if dist is not None else "0+unknown"
+
+
+__version__ = _find_version()
 
 from .errors import (  # noqa: E402
     ConversionError,
