@@ -94,6 +94,9 @@ def _load_module(name: str):
 
 def _zero_arg(obj) -> bool:
     try:
+        if inspect.isclass(obj):  # the constructor's own parameters (a metaclass may hide them)
+            inspect.signature(obj.__init__).bind(None)
+            return True
         inspect.signature(obj).bind()
         return True
     except TypeError:
