@@ -102,7 +102,9 @@ class ExportReport:
         out += self._verification()
         if self.error is not None:
             out += ["## Exception chain", "", "```text"]
-            out += "".join(traceback.format_exception(self.error)).rstrip().splitlines()
+            lib = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+            text = "".join(traceback.format_exception(self.error)).replace(lib, "")  # jax2onnx/...py
+            out += text.rstrip().splitlines()
             out += ["```", ""]
         return "\n".join(out) + "\n"
 
@@ -139,7 +141,7 @@ class ExportReport:
                "| primitive | uses | input types (first use) | source | reason |", "|---|---:|---|---|---|"]
         for s in err.sites:
             out.append(f"| `{s.primitive}` | {s.count} | {', '.join(s.in_types) or 'none'} | "
-                       f"`{s.source or '?'}` | {s.reason.replace('|', '/')} |")
+                       f"`{_short(s.source) if s.source else '?'}` | {s.reason.replace('|', '/')} |")
         return out + [""]
 
     def _model(self) -> list[str]:
@@ -178,6 +180,12 @@ class ExportReport:
                 out.append(f"| {label} | {o.index} | {'yes' if o.ok else '**no**'} | {o.max_abs:.3g} | "
                            f"{o.max_rel:.3g} | {o.rtol:g} | {o.atol:g} | {o.actual_dtype} | {o.actual_shape} | {o.note} |")
         return out + [""]
+
+
+def _short(source: str) -> str:
+    """A source location relative to the working directory when it lies below it."""
+    cwd = os.getcwd() + os.sep
+    return source[len(cwd):] if source.startswith(cwd) else source
 
 
 def _find(exc, cls):
@@ -227,7 +235,7 @@ def _jaxpr_summary(program, top: int = 10) -> list[str]:
     if lines:
         out += ["", f"User source lines with the most equations (top {top}):", "",
                 "| source | equations |", "|---|---:|"]
-        out += [f"| `{ln}` | {n} |" for ln, n in lines.most_common(top)]
+        out += [f"| `{_short(ln)}` | {n} |" for ln, n in lines.most_common(top)]
     return out + [""]
 
 
