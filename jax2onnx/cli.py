@@ -203,6 +203,8 @@ def _convert(args) -> int:
         kwargs["model_name"] = args.model_name
     if args.pipeline is not None:
         kwargs["use_onnx_ir"] = args.pipeline == "onnx_ir"
+    if args.pipeline == "legacy":  # Python hides the DeprecationWarning outside __main__
+        print("jax2onnx: note: the legacy pipeline is deprecated and frozen (removed in 0.3.0)", file=sys.stderr)
     code = EXIT_OK
     try:
         try:
