@@ -75,3 +75,25 @@ def test_report_on_trace_failure_has_exception_chain(tmp_path):
 def test_report_rejects_wrong_type():
     with pytest.raises(TypeError, match="report must be a path"):
         to_onnx(lambda x: x, [(2,)], report=3)
+
+
+def test_model_info_counts_subgraphs_and_functions():
+    import jax
+
+    from jax2onnx import onnx_function
+    from jax2onnx.model_info import format_info, model_info
+
+    @onnx_function
+    def scaled(x):
+        return jnp.sin(x) * 3.0
+
+    def fn(x, flag):
+        y = jax.lax.cond(flag, lambda v: jnp.cos(v), lambda v: -v, x)
+        return scaled(y) + scaled(x)
+
+    model = to_onnx(fn, [("B", 4), jax.ShapeDtypeStruct((), jnp.bool_)], use_onnx_ir=True)
+    info = model_info(model)
+    assert info.ops["If"] == 1 and info.subgraph_nodes >= 2 and info.ops["Cos"] == 1
+    assert [name for _, name, _ in info.functions] == ["scaled"] and info.ops["Sin"] == 1
+    text = format_info(info)
+    assert "in 1 function(s)" in text and "functions:" in text and "symbolic dims: B" in text
