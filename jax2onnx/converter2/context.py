@@ -24,6 +24,9 @@ from ..plugin.dims import evaluate_dim
 from .passes import FOLDABLE, fold
 from .opset_compat import SHAPE_START_END, legalize
 
+#: op types :meth:`IrContext.op` evaluates at once when every input is a constant
+_EAGER_FOLDS = FOLDABLE - {"Identity"}
+
 #: from this opset on, every signature lowerings write is valid as written
 _NEWEST_SIGNATURES = 19
 
@@ -129,7 +132,8 @@ class IrContext:
             if legal is not None:
                 return legal
         attrs = {k: _attr(k, v) for k, v in attrs.items() if v is not None}
-        if num_outputs is None and not domain and op_type in FOLDABLE and self.root.fold_eagerly:
+        # Identity is emitted on purpose (a subgraph or graph output must be a node's output)
+        if num_outputs is None and not domain and op_type in _EAGER_FOLDS and self.root.fold_eagerly:
             folded = self._fold(op_type, attrs, inputs)
             if folded is not None:
                 return folded

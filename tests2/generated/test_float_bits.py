@@ -234,106 +234,76 @@ def test_bitcast_u16_to_f16_opset26__static():
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_frexp_opset17__dynamic():
     run_case(FAMILY, 'frexp_opset17', 'dynamic')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_frexp_opset17__static():
     run_case(FAMILY, 'frexp_opset17', 'static')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_frexp_opset17__f64():
     run_case(FAMILY, 'frexp_opset17', 'f64')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_copysign_opset17__dynamic():
     run_case(FAMILY, 'copysign_opset17', 'dynamic')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_copysign_opset17__static():
     run_case(FAMILY, 'copysign_opset17', 'static')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_copysign_opset17__f64():
     run_case(FAMILY, 'copysign_opset17', 'f64')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_spacing_opset17__dynamic():
     run_case(FAMILY, 'spacing_opset17', 'dynamic')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_spacing_opset17__static():
     run_case(FAMILY, 'spacing_opset17', 'static')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_spacing_opset17__f64():
     run_case(FAMILY, 'spacing_opset17', 'f64')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_ldexp_opset17__dynamic():
     run_case(FAMILY, 'ldexp_opset17', 'dynamic')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_ldexp_opset17__static():
     run_case(FAMILY, 'ldexp_opset17', 'static')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_ldexp_opset17__f64():
     run_case(FAMILY, 'ldexp_opset17', 'f64')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_nextafter_opset17__dynamic():
     run_case(FAMILY, 'nextafter_opset17', 'dynamic')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_nextafter_opset17__static():
     run_case(FAMILY, 'nextafter_opset17', 'static')
 
 
 @pytest.mark.ir_only
-@pytest.mark.ir_xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)')
-@pytest.mark.xfail(reason='to_onnx does not accept opset 17 yet (opsets 13-17 are being added)', strict=True)
 def test_nextafter_opset17__f64():
     run_case(FAMILY, 'nextafter_opset17', 'f64')
 

@@ -20,7 +20,6 @@ from .elementwise import _fill, testcase
 F = "float_bits"
 I32, F32 = np.int32, np.float32
 #: opset 17 is not accepted by to_onnx yet (the opsets work lands it); 18 is the lowest now
-_LOW_XFAIL = "to_onnx does not accept opset 17 yet (opsets 13-17 are being added)"
 
 
 def _specials(dtype, subnormals: bool):
@@ -137,7 +136,7 @@ for _opset in (17, 18, 23, 26):
     for _name, (_fn, _inputs, _dts, _gen) in _FUNCS.items():
         testcase(F, f"{_name}{_sfx}", f"jnp.{_name}", fn=_fn, inputs=_inputs, input_dtypes=_dts, f64=True,
                  input_gen=_gen, opset=_opset, forbid_ops=("BitCast",) if _opset < 26 else (),
-                 ir_xfail=_LOW_XFAIL if _opset < 18 else None, **_EXACT)
+                 **_EXACT)
 testcase(F, "frexp_f16", "jnp.frexp", fn=jnp.frexp, inputs=[(24,)], input_dtypes=[np.float16],
          input_gen=floats(), **_EXACT)
 testcase(F, "copysign_f16", "jnp.copysign", fn=jnp.copysign, inputs=[(24,), (24,)],
