@@ -16,23 +16,7 @@ os.environ.pop("JAX2ONNX_USE_ONNX_IR", None)
 MODEL = '''
 import jax.extend.core as jc
 import jax.numpy as jnp
-from flax import nnx
-
-
-class MLP(nnx.Module):  # the README MLP
-    def __init__(self, din, dmid, dout, *, rngs):
-        self.linear1 = nnx.Linear(din, dmid, rngs=rngs)
-        self.dropout = nnx.Dropout(rate=0.1, rngs=rngs)
-        self.bn = nnx.BatchNorm(dmid, rngs=rngs)
-        self.linear2 = nnx.Linear(dmid, dout, rngs=rngs)
-
-    def __call__(self, x):
-        x = nnx.gelu(self.dropout(self.bn(self.linear1(x))))
-        return self.linear2(x)
-
-
-def make_mlp():
-    return MLP(din=30, dmid=20, dout=10, rngs=nnx.Rngs(0))
+from jax2onnx.plugin.cases.examples import readme_mlp as make_mlp  # the README MLP
 
 
 my_op = jc.Primitive("my_op")  # a primitive no pipeline lowers

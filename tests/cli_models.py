@@ -3,23 +3,15 @@
 MODULE_TEXT = '''
 import jax.extend.core as jc
 import jax.numpy as jnp
-from flax import nnx
+from jax2onnx.plugin.cases.examples import readme_mlp as make_mlp  # the README MLP
 
 
-class MLP(nnx.Module):  # the README MLP
-    def __init__(self, din, dmid, dout, *, rngs):
-        self.linear1 = nnx.Linear(din, dmid, rngs=rngs)
-        self.dropout = nnx.Dropout(rate=0.1, rngs=rngs)
-        self.bn = nnx.BatchNorm(dmid, rngs=rngs)
-        self.linear2 = nnx.Linear(dmid, dout, rngs=rngs)
+class Scaled:  # a class whose constructor needs arguments: not a zero-argument factory
+    def __init__(self, factor):
+        self.factor = factor
 
     def __call__(self, x):
-        x = nnx.gelu(self.dropout(self.bn(self.linear1(x))))
-        return self.linear2(x)
-
-
-def make_mlp():
-    return MLP(din=30, dmid=20, dout=10, rngs=nnx.Rngs(0))
+        return x * self.factor
 
 
 def gather(x, idx):  # a plain function: converted as is (it takes arguments)

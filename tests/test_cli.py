@@ -84,7 +84,7 @@ def test_verification_failure_exit_5(workdir):
 
 @pytest.mark.parametrize("args, message", [
     (("convert", "models:nope", "-i", "3", "-o", "x.onnx"), "has no attribute 'nope'"),
-    (("convert", "models:MLP", "-i", "3", "-o", "x.onnx"), "constructor needs arguments"),
+    (("convert", "models:Scaled", "-i", "3", "-o", "x.onnx"), "constructor needs arguments"),
     (("convert", "no_such_module:f", "-i", "3", "-o", "x.onnx"), "cannot import module"),
     (("convert", "models:gather", "-i", "B,3:floatish", "-o", "x.onnx"), "unknown dtype"),
     (("convert", "models:make_mlp", "-i", "B,30", "--opset", "99", "-o", "x.onnx"), "opset must be"),
