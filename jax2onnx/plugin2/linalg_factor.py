@@ -29,21 +29,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..plugin.registry import register
-from .linalg_loop import (axes, cast, col_ids, loop, row_ids, select_row, swap_last, take_col, take_row,
-                          tri_mask, zeros)
+from .linalg_loop import (as_vector, axes, cast, col_ids, loop, real_float_dtype, row_ids, select_row, swap_last,
+                          take_col, take_row, tri_mask, zeros)
 
 PIPELINE = "onnx_ir"
 
 
-def _k1(sub, it):
-    return sub.op("Unsqueeze", it, axes(sub, 0))
-
-
-def _real_dtype(aval, what):
-    dt = np.dtype(aval.dtype)
-    if not np.issubdtype(dt, np.floating):
-        raise NotImplementedError(f"{what} of {dt.name} input: only real floating point is supported")
-    return dt
 
 
 # ---- cholesky ----------------------------------------------------------------------------
@@ -52,14 +43,14 @@ def cholesky(ctx, a, **_):
     """Lower Cholesky factor; the strict upper triangle is the input's (LAPACK ``potrf``
     leaves it untouched; ``lax.linalg.cholesky`` zeroes it with ``tril`` afterwards)."""
     aval = ctx.in_avals[0]
-    dt = _real_dtype(aval, "cholesky")
+    dt = real_float_dtype(aval, "cholesky")
     n = aval.shape[-1]
     batch = tuple(aval.shape[:-2])
     rows, cols = ctx.const(row_ids(n)), ctx.const(col_ids(n))
     zero = ctx.const(np.array(0, dt))
 
     def body(sub, it, w, lo, ok):
-        k1 = _k1(sub, it)
+        k1 = as_vector(sub, it)
         col = take_col(sub, w, k1)                       # (..., n, 1)
         akk = take_row(sub, col, k1)                     # (..., 1, 1)
         ok = sub.op("And", ok, sub.op("Not", sub.op("LessOrEqual", akk, zero)))  # NaN propagates, as in JAX
@@ -90,7 +81,7 @@ def lu(ctx, a, **_):
     above it; int32 0-based pivots (row swapped with row k at step k) and the
     resulting row permutation."""
     aval = ctx.in_avals[0]
-    dt = _real_dtype(aval, "lu")
+    dt = real_float_dtype(aval, "lu")
     m, n = aval.shape[-2:]
     kmax = min(m, n)
     batch = tuple(aval.shape[:-2])
@@ -98,7 +89,7 @@ def lu(ctx, a, **_):
     zero = ctx.const(np.array(0, dt))
 
     def body(sub, it, w, piv, perm):
-        k1 = _k1(sub, it)
+        k1 = as_vector(sub, it)
         col = take_col(sub, w, k1)                                   # (..., m, 1)
         # BLAS i_amax: the first max |.|; a NaN is never chosen, except in the first slot
         absc = sub.op("Abs", col)
@@ -150,7 +141,7 @@ def lu_pivots_to_permutation(ctx, pivots, *, permutation_size, **_):
         perm = perm0
     else:
         def body(sub, it, perm):
-            k1 = _k1(sub, it)
+            k1 = as_vector(sub, it)
             p = take_col(sub, piv, k1)                                # (..., 1, 1)
             is_k, is_p = sub.op("Equal", rows, it), sub.op("Equal", rows, p)
             return [_swap_rows(sub, perm, is_k, is_p, take_row(sub, perm, k1), select_row(sub, perm, is_p, np.int64))]
@@ -171,7 +162,7 @@ def triangular_solve(ctx, a, b, *, left_side=False, lower=False, transpose_a=Fal
     """
     del conjugate_a  # real input only
     a_aval, b_aval = ctx.in_avals
-    dt = _real_dtype(a_aval, "triangular_solve")
+    dt = real_float_dtype(a_aval, "triangular_solve")
     rank = len(b_aval.shape)
     n = a_aval.shape[-1]
     right = not left_side
@@ -193,7 +184,7 @@ def triangular_solve(ctx, a, b, *, left_side=False, lower=False, transpose_a=Fal
 
     def body(sub, it, x):
         k = it if t_lower else sub.op("Sub", last, it)
-        k1 = _k1(sub, k)
+        k1 = as_vector(sub, k)
         r = sub.op("Sub", take_row(sub, b, k1), sub.op("MatMul", take_row(sub, tm, k1), x))
         if diag is not None:
             r = sub.op("Div", r, take_row(sub, diag, k1))
@@ -222,14 +213,14 @@ def cholesky_update(ctx, r, w, **_):
     """Upper factor of ``RᵀR + w wᵀ``: one Givens rotation (``drotg`` as JAX) per row,
     one ``Loop`` iteration each (~25 body nodes)."""
     r_aval, _ = ctx.in_avals
-    dt = _real_dtype(r_aval, "cholesky_update")
+    dt = real_float_dtype(r_aval, "cholesky_update")
     n = r_aval.shape[-1]
     rows = ctx.const(row_ids(n))
     zero, one = ctx.const(np.array(0, dt)), ctx.const(np.array(1, dt))
     z0 = ctx.op("Unsqueeze", w, axes(ctx, 0))                         # (1, n)
 
     def body(sub, it, rm, z):
-        k1 = _k1(sub, it)
+        k1 = as_vector(sub, it)
         row = take_row(sub, rm, k1)                                   # (1, n)
         x, y = take_col(sub, row, k1), take_col(sub, z, k1)           # (1, 1)
         ax, ay = sub.op("Abs", x), sub.op("Abs", y)
@@ -259,7 +250,7 @@ def tridiagonal_solve(ctx, dl, d, du, b, *, perturb_singular=False, **_):
     if perturb_singular:
         raise NotImplementedError("tridiagonal_solve(perturb_singular=True) is not supported")
     d_aval, b_aval = ctx.in_avals[1], ctx.in_avals[3]
-    dt = _real_dtype(b_aval, "tridiagonal_solve")
+    dt = real_float_dtype(b_aval, "tridiagonal_solve")
     m = d_aval.shape[-1]
     batch = tuple(d_aval.shape[:-1])
     zero = ctx.const(np.array(0, dt))
@@ -281,8 +272,8 @@ def tridiagonal_solve(ctx, dl, d, du, b, *, perturb_singular=False, **_):
         return s.op("Where", s.op("Equal", idx, i), val, v)
 
     def fwd(s, it, dd, uu, u2, lo, bb, ok):
-        i1, j = _k1(s, it), s.op("Add", it, s.const(np.array(1, np.int64)))
-        j1 = _k1(s, j)
+        i1, j = as_vector(s, it), s.op("Add", it, s.const(np.array(1, np.int64)))
+        j1 = as_vector(s, j)
         di, dj, ui, uj, li = pick(s, dd, i1), pick(s, dd, j1), pick(s, uu, i1), pick(s, uu, j1), pick(s, lo, i1)
         bi, bj = take_row(s, bb, i1), take_row(s, bb, j1)              # (..., 1, n)
         keep = s.op("GreaterOrEqual", s.op("Abs", di), s.op("Abs", li))  # no interchange
@@ -317,9 +308,9 @@ def tridiagonal_solve(ctx, dl, d, du, b, *, perturb_singular=False, **_):
 
     def back(s, it, x):
         i = s.op("Sub", top, it)
-        i1 = _k1(s, i)
-        j1 = _k1(s, s.op("Min", s.op("Add", i, s.const(np.array(1, np.int64))), top))
-        k1 = _k1(s, s.op("Min", s.op("Add", i, s.const(np.array(2, np.int64))), top))
+        i1 = as_vector(s, i)
+        j1 = as_vector(s, s.op("Min", s.op("Add", i, s.const(np.array(1, np.int64))), top))
+        k1 = as_vector(s, s.op("Min", s.op("Add", i, s.const(np.array(2, np.int64))), top))
         r = s.op("Sub", take_row(s, bb, i1), s.op("Mul", s.op("Unsqueeze", pick(s, uu, i1), axes(s, -1)),
                                                  take_row(s, x, j1)))
         r = s.op("Sub", r, s.op("Mul", s.op("Unsqueeze", pick(s, u2, i1), axes(s, -1)), take_row(s, x, k1)))

@@ -22,7 +22,7 @@ import onnx_ir as ir
 from ..converter2.context import ir_shape, ir_type
 
 __all__ = ["i64", "axes", "loop", "swap_last", "take_row", "take_col", "row_ids", "col_ids",
-           "select_row", "zeros", "cast", "tri_mask"]
+           "select_row", "zeros", "cast", "tri_mask", "as_vector", "real_float_dtype"]
 
 
 def i64(v) -> np.ndarray:
@@ -31,6 +31,19 @@ def i64(v) -> np.ndarray:
 
 def axes(ctx, *a: int) -> ir.Value:
     return ctx.const(i64(list(a)))
+
+
+def as_vector(ctx, scalar) -> ir.Value:
+    """A rank-0 loop index as a 1-element vector (a Gather index that keeps the axis)."""
+    return ctx.op("Unsqueeze", scalar, axes(ctx, 0))
+
+
+def real_float_dtype(aval, what: str) -> np.dtype:
+    """The input's dtype; decompositions take real floating point only (clear error else)."""
+    dt = np.dtype(aval.dtype)
+    if not np.issubdtype(dt, np.floating):
+        raise NotImplementedError(f"{what} of {dt.name} input: only real floating point is supported")
+    return dt
 
 
 def cast(ctx, x, dtype) -> ir.Value:

@@ -23,13 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..plugin.registry import register
-from .linalg_loop import axes, col_ids, loop, row_ids, take_col, take_row, tri_mask
+from .linalg_loop import (as_vector, axes, col_ids, loop, real_float_dtype, row_ids, take_col, take_row,
+                          tri_mask)
 
 PIPELINE = "onnx_ir"
 
-
-def _k1(sub, it):
-    return sub.op("Unsqueeze", it, axes(sub, 0))
 
 
 def reflector(sub, col, k, k1, rows, dt):
@@ -59,7 +57,7 @@ def geqrf_values(ctx, a, shape, dt):
     zero, one = ctx.const(np.array(0, dt)), ctx.const(np.array(1, dt))
 
     def body(sub, it, w, taus):
-        k1 = _k1(sub, it)
+        k1 = as_vector(sub, it)
         col = take_col(sub, w, k1)                                      # (..., m, 1)
         below = sub.op("Greater", rows, it)
         beta, tau, v, v_below = reflector(sub, col, it, k1, rows, dt)
@@ -93,7 +91,7 @@ def householder_values(ctx, a, taus, shape, k, dt):
 
     def body(sub, it, q):
         j = sub.op("Sub", last, it)
-        j1 = _k1(sub, j)
+        j1 = as_vector(sub, j)
         col = take_col(sub, a, j1)
         v = sub.op("Where", sub.op("Equal", rows, j), one, sub.op("Where", sub.op("Greater", rows, j), col, zero))
         tau = take_col(sub, taus, j1)                                   # (..., 1, 1)
@@ -136,24 +134,18 @@ def qr_values(ctx, a, shape, dt, full_matrices):
     return q, r
 
 
-def _float(aval, what):
-    dt = np.dtype(aval.dtype)
-    if not np.issubdtype(dt, np.floating):
-        raise NotImplementedError(f"{what} of {dt.name} input: only real floating point is supported")
-    return dt
-
 
 @register(PIPELINE, "geqrf")
 def geqrf(ctx, a, **_):
     aval = ctx.in_avals[0]
-    w, taus = geqrf_values(ctx, a, aval.shape, _float(aval, "geqrf"))
+    w, taus = geqrf_values(ctx, a, aval.shape, real_float_dtype(aval, "geqrf"))
     return w, ctx.op("Squeeze", taus, axes(ctx, -2))
 
 
 @register(PIPELINE, "householder_product")
 def householder_product(ctx, a, taus, **_):
     aval, t_aval = ctx.in_avals
-    dt = _float(aval, "householder_product")
+    dt = real_float_dtype(aval, "householder_product")
     taus = ctx.op("Unsqueeze", taus, axes(ctx, -2))
     return householder_values(ctx, a, taus, aval.shape, t_aval.shape[-1], dt)
 
@@ -163,7 +155,7 @@ def qr(ctx, a, *, pivoting=False, full_matrices=True, **_):
     if pivoting:
         raise NotImplementedError("qr with pivoting=True (geqp3) is not supported")
     aval = ctx.in_avals[0]
-    return qr_values(ctx, a, aval.shape, _float(aval, "qr"), full_matrices)
+    return qr_values(ctx, a, aval.shape, real_float_dtype(aval, "qr"), full_matrices)
 
 
 @register(PIPELINE, "ormqr")
@@ -171,7 +163,7 @@ def ormqr(ctx, a, taus, c, *, left=True, transpose=False, **_):
     """``Q c``, ``Qᵀ c``, ``c Q`` or ``c Qᵀ`` from geqrf's reflectors, one reflector per
     ``Loop`` iteration (~15 body nodes); Q is never formed."""
     a_aval, t_aval, c_aval = ctx.in_avals
-    dt = _float(a_aval, "ormqr")
+    dt = real_float_dtype(a_aval, "ormqr")
     m = a_aval.shape[-2]
     k = t_aval.shape[-1]
     if k == 0:
@@ -185,7 +177,7 @@ def ormqr(ctx, a, taus, c, *, left=True, transpose=False, **_):
 
     def body(sub, it, x):
         j = sub.op("Sub", last, it) if reverse else it
-        j1 = _k1(sub, j)
+        j1 = as_vector(sub, j)
         col = take_col(sub, a, j1)
         v = sub.op("Where", sub.op("Equal", rows, j), one, sub.op("Where", sub.op("Greater", rows, j), col, zero))
         tau = take_col(sub, taus, j1)

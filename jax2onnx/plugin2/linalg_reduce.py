@@ -22,21 +22,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..plugin.registry import register
-from .linalg_loop import axes, col_ids, loop, row_ids, swap_last, take_col, tri_mask
+from .linalg_loop import as_vector, axes, col_ids, loop, real_float_dtype, row_ids, swap_last, take_col, tri_mask
 from .linalg_qr import reflector
 
 PIPELINE = "onnx_ir"
 
 
-def _k1(sub, it):
-    return sub.op("Unsqueeze", it, axes(sub, 0))
-
-
-def _float(aval, what):
-    dt = np.dtype(aval.dtype)
-    if not np.issubdtype(dt, np.floating):
-        raise NotImplementedError(f"{what} of {dt.name} input: only real floating point is supported")
-    return dt
 
 
 def _reduce(ctx, a, shape, dt, symmetric):
@@ -51,8 +42,8 @@ def _reduce(ctx, a, shape, dt, symmetric):
 
     def body(sub, it, w, store, taus):
         j = sub.op("Add", it, one_i)                                     # pivot row i+1
-        col = take_col(sub, w, _k1(sub, it))
-        beta, tau, v, v_below = reflector(sub, col, j, _k1(sub, j), rows, dt)
+        col = take_col(sub, w, as_vector(sub, it))
+        beta, tau, v, v_below = reflector(sub, col, j, as_vector(sub, j), rows, dt)
         vt = swap_last(sub, v, rank)
         if symmetric:   # W <- H W H = W - v wᵀ - w vᵀ, w = p - tau/2 (pᵀv) v, p = tau W v
             p = sub.op("Mul", tau, sub.op("MatMul", w, v))
@@ -89,7 +80,7 @@ def _packed(ctx, w, store, n):
 @register(PIPELINE, "hessenberg")
 def hessenberg(ctx, a, **_):
     aval = ctx.in_avals[0]
-    dt = _float(aval, "hessenberg")
+    dt = real_float_dtype(aval, "hessenberg")
     n = aval.shape[-1]
     if n <= 1:
         return a, ctx.op("Expand", ctx.const(np.array(0, dt)), ctx.shape(tuple(aval.shape[:-2]) + (0,)))
@@ -101,7 +92,7 @@ def hessenberg(ctx, a, **_):
 def tridiagonal(ctx, a, *, lower=True, **_):
     """``(arr, d, e, taus)`` as ``lax.linalg.tridiagonal``."""
     aval = ctx.in_avals[0]
-    dt = _float(aval, "tridiagonal")
+    dt = real_float_dtype(aval, "tridiagonal")
     shape = tuple(aval.shape)
     n = shape[-1]
     rank = len(shape)
