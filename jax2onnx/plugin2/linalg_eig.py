@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plugin.registry import register
-from .linalg_loop import axes, cast, loop, swap_last, tri_mask
+from .linalg_loop import axes, cast, loop, real_float_dtype, swap_last, tri_mask
 from .linalg_qr import qr_values
 
 PIPELINE = "onnx_ir"
@@ -168,9 +168,7 @@ def jacobi_eigh(ctx, a, shape, dt):
 def eigh(ctx, a, *, lower=True, sort_eigenvalues=True, subset_by_index=None, **_):
     """``(v, w)`` as ``lax.linalg.eigh``: eigenvectors in columns, eigenvalues ascending."""
     aval = ctx.in_avals[0]
-    dt = np.dtype(aval.dtype)
-    if not np.issubdtype(dt, np.floating):
-        raise NotImplementedError(f"eigh of {dt.name} input: only real floating point is supported")
+    dt = real_float_dtype(aval, "eigh")
     shape = tuple(aval.shape)
     n = shape[-1]
     rank = len(shape)
@@ -235,9 +233,7 @@ def jacobi_columns(ctx, g, shape, dt):
 def svd(ctx, a, *, full_matrices=True, compute_uv=True, subset_by_index=None, **_):
     """``s`` or ``(s, u, vt)`` as ``lax.linalg.svd``; singular values descending."""
     aval = ctx.in_avals[0]
-    dt = np.dtype(aval.dtype)
-    if not np.issubdtype(dt, np.floating):
-        raise NotImplementedError(f"svd of {dt.name} input: only real floating point is supported")
+    dt = real_float_dtype(aval, "svd")
     shape = tuple(aval.shape)
     rank = len(shape)
     batch = shape[:-2]
