@@ -82,6 +82,16 @@ def _attr(name: str, value) -> ir.Attr:
     return ir.convenience.convert_attribute(name, value)  # graphs, tensors, types
 
 
+class NodeList:
+    """The nodes a context emitted, in order (what ``onnx_ir``'s Tape keeps, without its
+    per-node attribute conversion: :meth:`IrContext.op` builds typed attributes itself)."""
+
+    __slots__ = ("nodes",)
+
+    def __init__(self):
+        self.nodes: list[ir.Node] = []
+
+
 class IrContext:
     """Builds one graph (the main graph or a subgraph) on an ``onnx_ir`` tape."""
 
@@ -91,7 +101,7 @@ class IrContext:
         root = parent.root if parent is not None else None
         self.root = root or self
         self.name = name
-        self.tape = ir_tape.Tape()
+        self.tape = NodeList()
         self.prologue = ir_tape.Tape() if root is None else None  # symbol Shape nodes
         self.initializers: dict[str, ir.Value] = {} if root is None else self.root.initializers
         self.env: dict[Any, ir.Value] = {}
@@ -137,14 +147,14 @@ class IrContext:
             folded = self._fold(op_type, attrs, inputs)
             if folded is not None:
                 return folded
-        base = f"{self.scope}{op_type}"
-        name = self.fresh(base)
-        kwargs = dict(domain=domain, name=name, metadata_props=dict(self.metadata) or None)
+        name = self.fresh(f"{self.scope}{op_type}")
+        node = ir.Node(domain, op_type, inputs, attributes=tuple(attrs.values()), num_outputs=num_outputs or 1,
+                       name=name, metadata_props=dict(self.metadata) or None)
+        self.tape.nodes.append(node)
+        outs = node.outputs
         if num_outputs is None:
-            out = self.tape.op(op_type, list(inputs), attrs, **kwargs)
-            out.name = f"{name}_out"
-            return out
-        outs = self.tape.op_multi_out(op_type, list(inputs), attrs, num_outputs=num_outputs, **kwargs)
+            outs[0].name = f"{name}_out"
+            return outs[0]
         for i, o in enumerate(outs):
             o.name = f"{name}_out{i}"
         return tuple(outs)
@@ -184,7 +194,8 @@ class IrContext:
             name = root.fresh(name)
         array = pack(array if isinstance(array, np.ndarray) else np.asarray(array))
         tensor = ir.Tensor(array, name=name)
-        val = ir.Value(name=name, shape=ir.Shape(tensor.shape), type=ir.TensorType(tensor.dtype), const_value=tensor)
+        # the tensor's shape is frozen, so the value may share it (no second Shape per weight)
+        val = ir.Value(name=name, shape=tensor.shape, type=ir.TensorType(tensor.dtype), const_value=tensor)
         root.initializers[name] = val
         if key is not None:
             root._const_cache[key] = val

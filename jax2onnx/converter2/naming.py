@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import onnx_ir as ir
 
+from .passes import SUBGRAPH_OPS
+
 __all__ = ["unique_names"]
 
 
@@ -27,14 +29,11 @@ def unique_names(model: ir.Model) -> None:
     NameFixPass()(model)
 
 
-_SUBGRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
-
-
 def _collect_names(graph: ir.Graph, names: list) -> None:
     names.extend(v.name for v in graph.inputs)
     for node in graph:
         names.extend(v.name for v in node.outputs)
-        if node.op_type in _SUBGRAPH_OPS:
+        if node.op_type in SUBGRAPH_OPS or node.domain:
             for attr in node.attributes.values():
                 if attr.type == ir.AttributeType.GRAPH:
                     _collect_names(attr.value, names)

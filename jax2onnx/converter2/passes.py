@@ -34,9 +34,12 @@ from onnx_ir.passes import common
 
 from .. import flags
 
-__all__ = ["optimize", "fold", "FOLDABLE", "FOLD_MAX_ELEMENTS"]
+__all__ = ["optimize", "fold", "all_nodes", "FOLDABLE", "FOLD_MAX_ELEMENTS", "SUBGRAPH_OPS"]
 
 log = logging.getLogger("jax2onnx.converter2")
+
+#: the standard ops with graph attributes (bodies / branches)
+SUBGRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
 
 #: folded results larger than this (elements) are left to the runtime (not free)
 FOLD_MAX_ELEMENTS = 1 << 18
@@ -79,10 +82,27 @@ class _SafeIdentityElimination(common.IdentityEliminationPass):
         return super()._try_eliminate_identity_node(node)
 
 
-def _all_nodes(model: ir.Model):
-    yield from ir.traversal.RecursiveGraphIterator(model.graph)
+def _collect_nodes(graph, out: list) -> None:
+    for node in graph:
+        out.append(node)
+        if node.op_type in SUBGRAPH_OPS or node.domain:  # only these carry graph attributes
+            for attr in node.attributes.values():
+                if attr.type == ir.AttributeType.GRAPH:
+                    _collect_nodes(attr.value, out)
+                elif attr.type == ir.AttributeType.GRAPHS:
+                    for sub in attr.value:
+                        _collect_nodes(sub, out)
+
+
+def all_nodes(model: ir.Model) -> list[ir.Node]:
+    """Every node of ``model``: graph, subgraphs and function bodies, producers first
+    within each graph (a plain recursion: ``RecursiveGraphIterator`` is a generator
+    stack that costs more than most passes on a small model)."""
+    out: list[ir.Node] = []
+    _collect_nodes(model.graph, out)
     for fn in model.functions.values():
-        yield from ir.traversal.RecursiveGraphIterator(fn)
+        _collect_nodes(fn.graph, out)
+    return out
 
 
 class Sweep:
@@ -95,7 +115,7 @@ class Sweep:
     """
 
     def __init__(self, model: ir.Model):
-        self.nodes = list(_all_nodes(model))
+        self.nodes = all_nodes(model)
         self.op_types = frozenset(n.op_type for n in self.nodes if n.domain == "")
 
     def live(self, op_types=None):
@@ -580,9 +600,15 @@ def _array_of(tensor):
     return raw if isinstance(raw, np.ndarray) else None
 
 
+#: tensors up to this many elements are fingerprinted by all of their bytes
+_SAMPLE = 4096
+
+
 def _fingerprint(arr: np.ndarray) -> bytes:
     flat = arr.reshape(-1)
-    step = max(1, flat.size // 4096)
+    if flat.size <= _SAMPLE:
+        return flat.tobytes()  # the whole content: equal fingerprints are equal tensors
+    step = max(1, flat.size // _SAMPLE)
     return flat[::step].tobytes() + flat[-64:].tobytes()
 
 
@@ -625,7 +651,8 @@ class DeduplicateInitializersPass(ir.passes.InPlacePass):
                 if value.is_graph_input() or value.is_graph_output():
                     continue
                 fp = _fingerprint(arr)
-                match = next((kv for kv, karr, kfp in kept if kfp == fp and _equal(karr, arr)), None)
+                match = next((kv for kv, karr, kfp in kept
+                              if kfp == fp and (arr.size <= _SAMPLE or _equal(karr, arr))), None)
                 if match is None:
                     kept.append((value, arr, fp))
                     continue
@@ -665,6 +692,8 @@ class RemoveDeadNodesPass(ir.passes.InPlacePass):
                 graph.remove(node, safe=True)
                 count += 1
                 continue
+            if node.op_type not in SUBGRAPH_OPS and not node.domain:
+                continue
             for attr in node.attributes.values():
                 if attr.type == ir.AttributeType.GRAPH:
                     count += self._in_graph(attr.as_graph())
@@ -695,7 +724,24 @@ def optimize(model: ir.Model) -> ir.Model:
     ConstantShapeTargetPass(sweep).call(model)
     # after folding/targets, which add small initializers; before CSE, which keys on them
     DeduplicateInitializersPass().call(model)
-    common.CommonSubexpressionEliminationPass().call(model)
+    if _may_have_common_subexpressions(sweep):
+        common.CommonSubexpressionEliminationPass().call(model)
     RemoveDeadNodesPass().call(model)
-    common.RemoveUnusedOpsetsPass().call(model)
+    if set(model.graph.opset_imports) - {""} - {n.domain for n in sweep.nodes}:
+        common.RemoveUnusedOpsetsPass().call(model)
     return model
+
+
+def _may_have_common_subexpressions(sweep: Sweep) -> bool:
+    """Whether two live nodes have the same op type and the very same inputs, which CSE
+    needs before it compares attributes (most small models have no such pair, and then
+    onnx_ir's CSE, which keys every node on its attributes, is skipped)."""
+    seen = set()
+    for node in sweep.nodes:
+        if node.graph is None:
+            continue
+        key = (node.domain, node.op_type, tuple(map(id, node.inputs)))
+        if key in seen:
+            return True
+        seen.add(key)
+    return False

@@ -18,6 +18,7 @@ import logging
 import onnx_ir as ir
 
 from . import type_rules
+from .passes import all_nodes
 
 __all__ = ["fill_missing_types"]
 
@@ -29,19 +30,6 @@ _DATA_MAX_ELEMENTS = 64
 
 def _untyped(value: ir.Value) -> bool:
     return value.type is None or value.shape is None
-
-
-def _graphs(model: ir.Model):
-    """Every graph of the model (subgraphs included) and every function body."""
-    yield from model.graphs()
-    for fn in model.functions.values():
-        yield fn.graph
-        for node in ir.traversal.RecursiveGraphIterator(fn.graph):
-            for attr in node.attributes.values():
-                if attr.type == ir.AttributeType.GRAPH:
-                    yield attr.value
-                elif attr.type == ir.AttributeType.GRAPHS:
-                    yield from attr.value
 
 
 def _infer_node(node: ir.Node, opsets: dict[str, int]) -> bool:
@@ -86,9 +74,8 @@ def fill_missing_types(model: ir.Model) -> None:
     """Type the helper values of ``model`` in place (never raises)."""
     opsets = dict(model.graph.opset_imports)
     complete = True
-    for graph in _graphs(model):
-        for node in graph:
-            if any(_untyped(o) for o in node.outputs) and not (type_rules.infer(node) or _infer_node(node, opsets)):
-                complete = False
+    for node in all_nodes(model):
+        if any(_untyped(o) for o in node.outputs) and not (type_rules.infer(node) or _infer_node(node, opsets)):
+            complete = False
     if not complete:
         _whole_model_pass(model)

@@ -27,6 +27,39 @@ _LIBRARY_DIRS: tuple[str, ...] | None = None
 _CATALOG = os.path.join("jax2onnx", "plugin", "cases") + os.sep
 
 
+def _is_user_file(file_name: str) -> bool:
+    if file_name.startswith("<frozen"):
+        return False
+    return not file_name.startswith(_library_dirs()) or _CATALOG in file_name  # catalog = user code
+
+
+#: file name → whether its frames are the user's (a model's eqns share few files)
+_IS_USER_FILE: dict[str, bool] = {}
+
+
+def _first_user_frame(tb) -> str | None:
+    if tb is None:
+        return None
+    raw = getattr(tb, "raw_frames", None)
+    if raw is None:  # a jaxlib without raw frames: the Frame objects (slower to build)
+        for f in tb.frames:
+            if _is_user(f.file_name):
+                return f"{f.file_name}:{f.line_num} ({f.function_name})"
+        return None
+    codes, lastis = raw()  # code objects: no Frame is built for the library frames skipped
+    for code, lasti in zip(codes, lastis):
+        if _is_user(code.co_filename):
+            return f"{code.co_filename}:{type(tb).code_addr2line(code, lasti)} ({code.co_qualname})"
+    return None
+
+
+def _is_user(file_name: str) -> bool:
+    user = _IS_USER_FILE.get(file_name)
+    if user is None:
+        user = _IS_USER_FILE[file_name] = _is_user_file(file_name)
+    return user
+
+
 def user_line(eqn) -> str | None:
     """The user's frame of ``eqn`` alone, or None when all its frames are library code."""
     line = source_line(eqn, fallback="")
@@ -42,15 +75,9 @@ def source_line(eqn, fallback: str | None = None) -> str:
     below that jit: then ``fallback`` (the enclosing eqn's user line) is used, and
     without one JAX's own summary.
     """
-    try:
-        frames = eqn.source_info.traceback.frames
-    except Exception:  # pragma: no cover - no traceback recorded
-        frames = []
-    libs = _library_dirs()
-    for f in frames:
-        user = not f.file_name.startswith(libs) or _CATALOG in f.file_name  # catalog = user code
-        if user and not f.file_name.startswith("<frozen"):
-            return f"{f.file_name}:{f.line_num} ({f.function_name})"
+    found = _first_user_frame(getattr(eqn.source_info, "traceback", None))
+    if found:
+        return found
     if fallback is not None:
         return fallback
     try:
