@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import onnx_ir as ir
 
-from .passes import SUBGRAPH_OPS
+from .passes import subgraphs
 
 __all__ = ["unique_names"]
 
@@ -33,13 +33,8 @@ def _collect_names(graph: ir.Graph, names: list) -> None:
     names.extend(v.name for v in graph.inputs)
     for node in graph:
         names.extend(v.name for v in node.outputs)
-        if node.op_type in SUBGRAPH_OPS or node.domain:
-            for attr in node.attributes.values():
-                if attr.type == ir.AttributeType.GRAPH:
-                    _collect_names(attr.value, names)
-                elif attr.type == ir.AttributeType.GRAPHS:
-                    for g in attr.value:
-                        _collect_names(g, names)
+        for sub in subgraphs(node):
+            _collect_names(sub, names)
 
 
 def _names_unique(model: ir.Model) -> bool:

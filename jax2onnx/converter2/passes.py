@@ -34,7 +34,7 @@ from onnx_ir.passes import common
 
 from .. import flags
 
-__all__ = ["optimize", "fold", "all_nodes", "FOLDABLE", "FOLD_MAX_ELEMENTS", "SUBGRAPH_OPS"]
+__all__ = ["optimize", "fold", "all_nodes", "subgraphs", "FOLDABLE", "FOLD_MAX_ELEMENTS", "SUBGRAPH_OPS"]
 
 log = logging.getLogger("jax2onnx.converter2")
 
@@ -82,16 +82,24 @@ class _SafeIdentityElimination(common.IdentityEliminationPass):
         return super()._try_eliminate_identity_node(node)
 
 
+def subgraphs(node: ir.Node) -> list:
+    """The graphs held in ``node``'s attributes (Loop/Scan bodies, If branches)."""
+    if node.op_type not in SUBGRAPH_OPS and not node.domain:  # only these carry graph attributes
+        return []
+    found = []
+    for attr in node.attributes.values():
+        if attr.type == ir.AttributeType.GRAPH:
+            found.append(attr.value)
+        elif attr.type == ir.AttributeType.GRAPHS:
+            found.extend(attr.value)
+    return found
+
+
 def _collect_nodes(graph, out: list) -> None:
     for node in graph:
         out.append(node)
-        if node.op_type in SUBGRAPH_OPS or node.domain:  # only these carry graph attributes
-            for attr in node.attributes.values():
-                if attr.type == ir.AttributeType.GRAPH:
-                    _collect_nodes(attr.value, out)
-                elif attr.type == ir.AttributeType.GRAPHS:
-                    for sub in attr.value:
-                        _collect_nodes(sub, out)
+        for sub in subgraphs(node):
+            _collect_nodes(sub, out)
 
 
 def all_nodes(model: ir.Model) -> list[ir.Node]:
@@ -692,14 +700,8 @@ class RemoveDeadNodesPass(ir.passes.InPlacePass):
                 graph.remove(node, safe=True)
                 count += 1
                 continue
-            if node.op_type not in SUBGRAPH_OPS and not node.domain:
-                continue
-            for attr in node.attributes.values():
-                if attr.type == ir.AttributeType.GRAPH:
-                    count += self._in_graph(attr.as_graph())
-                elif attr.type == ir.AttributeType.GRAPHS:
-                    for sub in attr.as_graphs():
-                        count += self._in_graph(sub)
+            for sub in subgraphs(node):
+                count += self._in_graph(sub)
         return count
 
 
