@@ -244,13 +244,19 @@ def _reduce_window(kind):
             y, dims = _pad(ctx, y, dims, sp, pad, fill)
             pad = [(0, 0)] * len(pad)
         if use_pool:
-            lead = [1, -1] if kind != "sum" else [-1, 1]
-            shape = ctx.op("Concat", ctx.const(_i64(lead)), ctx.shape(dims[len(rest):]), axis=0)
-            y = ctx.op("Reshape", y, shape)
+            # [batch, channels, window axes...] is already a pool's layout (the NHWC pooling of
+            # a CNN: the Transposes then cancel against the neighbouring Conv's); otherwise
+            # the other axes are folded into one
+            as_is = len(rest) == 2 and (kind != "sum" or _static(dims[1]))
+            if not as_is:
+                lead = [1, -1] if kind != "sum" else [-1, 1]
+                shape = ctx.op("Concat", ctx.const(_i64(lead)), ctx.shape(dims[len(rest):]), axis=0)
+                y = ctx.op("Reshape", y, shape)
             pads = [int(lo) for lo, _ in pad] + [int(hi) for _, hi in pad]
-            if kind == "sum":
-                ones = ctx.const(np.ones([1, 1] + win, compute))
-                y = ctx.op("Conv", y, ones, strides=strides, pads=pads, dilations=wdil)
+            if kind == "sum":  # a ones kernel per channel: the exact window sum
+                channels = int(dims[1]) if as_is else 1
+                ones = ctx.const(np.ones([channels, 1] + win, compute))
+                y = ctx.op("Conv", y, ones, strides=strides, pads=pads, dilations=wdil, group=channels)
             else:
                 y = ctx.op("MaxPool", y, kernel_shape=win, strides=strides, pads=pads, dilations=wdil)
                 if compute == dtype and np.issubdtype(compute, np.floating):
@@ -259,7 +265,8 @@ def _reduce_window(kind):
                     # (a window whose true maximum is exactly that lowest value reads -inf)
                     lowest = ctx.const(np.array(np.finfo(compute).min, compute))
                     y = ctx.op("Where", ctx.op("Equal", y, lowest), ctx.const(np.array(-np.inf, compute)), y)
-            y = ctx.op("Reshape", y, ctx.shape([out_aval.shape[a] for a in rest] + out_act))
+            if not as_is:
+                y = ctx.op("Reshape", y, ctx.shape([out_aval.shape[a] for a in rest] + out_act))
         else:
             y, dims = _pad(ctx, y, dims, sp, pad, fill)
             parts = _window_slices(ctx, y, sp, win, strides, wdil, out_act)
