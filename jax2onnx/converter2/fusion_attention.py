@@ -278,6 +278,17 @@ def _rank4(ctx, before, v):
     return ctx.node(before, "Unsqueeze", [v, axes], name=f"{before.name}_mask4").outputs[0]
 
 
+def _full_query_axis(ctx, before, mask, t_len):
+    """onnxruntime wants the mask's query axis at full length: expand a broadcast one."""
+    d = mask.shape.dims[2] if mask.shape is not None else None
+    if isinstance(d, int) and d == t_len:
+        return mask
+    if d != 1 or t_len is None:
+        return None
+    shape = ctx.const(before, np.array([1, 1, t_len, 1], np.int64), f"{before.name}_mask_rows")
+    return ctx.node(before, "Expand", [mask, shape], name=f"{before.name}_mask_rows").outputs[0]
+
+
 def attention_rule(ctx, softmax: ir.Node) -> bool:
     graph = softmax.graph
     x = softmax.inputs[0]
@@ -310,6 +321,10 @@ def attention_rule(ctx, softmax: ir.Node) -> bool:
     before = pv
     attn_mask, causal = _mask_input(ctx, before, bias, mask, fill, x.dtype, dims[2], dims[3])
     attn_mask = _rank4(ctx, before, attn_mask)
+    if attn_mask is not None:
+        attn_mask = _full_query_axis(ctx, before, attn_mask, dims[2])
+        if attn_mask is None:
+            return False
     # 3-D form: Q, K, V are the projections before the heads were split
     q3 = k3 = v3 = None
     if (q_order, k_order, v_order) == ("btnh", "bsnh", "bsnd"):
