@@ -266,16 +266,40 @@ def _mask_input(ctx, before, bias, mask, fill, dtype, t_len, s_len):
         zero = ctx.const(before, np.array(0, np_dt), f"{before.name}_zero")
         neg = ctx.const(before, np.array(fill, np_dt), f"{before.name}_fill")
         add = ctx.node(before, "Where", [mask, zero, neg], name=f"{before.name}_mask").outputs[0]
+        add.shape = mask.shape
     if bias is None:
         return add, causal
-    return ctx.node(before, "Add", [bias, add], name=f"{before.name}_maskbias").outputs[0], causal
+    out = ctx.node(before, "Add", [bias, add], name=f"{before.name}_maskbias").outputs[0]
+    out.shape = _broadcast(bias.shape, add.shape)
+    return out, causal
+
+
+def _broadcast(a, b):
+    """The static broadcast of two shapes (None when unknown)."""
+    if a is None or b is None:
+        return None
+    a, b = list(a.dims), list(b.dims)
+    n = max(len(a), len(b))
+    a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
+    out = []
+    for x, y in zip(a, b):
+        if x == 1:
+            out.append(y)
+        elif y == 1 or isinstance(x, int) and x == y or not isinstance(x, int) and not isinstance(y, int) \
+                and x.value is not None and x.value == y.value:
+            out.append(x)
+        else:
+            return None
+    return ir.Shape(out)
 
 
 def _rank4(ctx, before, v):
     if v is None or v.shape is None or len(v.shape) == 4:
         return v
     axes = ctx.const(before, np.arange(4 - len(v.shape), dtype=np.int64), f"{before.name}_axes")
-    return ctx.node(before, "Unsqueeze", [v, axes], name=f"{before.name}_mask4").outputs[0]
+    out = ctx.node(before, "Unsqueeze", [v, axes], name=f"{before.name}_mask4").outputs[0]
+    out.shape = ir.Shape([1] * (4 - len(v.shape)) + list(v.shape.dims))
+    return out
 
 
 def _full_query_axis(ctx, before, mask, t_len):
