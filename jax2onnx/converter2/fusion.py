@@ -436,7 +436,7 @@ def _dim_eq(want, got) -> bool:
 
 # ---------------------------------------------------------------------------- driver
 def _rules():
-    from .fusion_attention import attention_rule, softmax_rule
+    from .fusion_attention import attention_rule, ones_einsum_rule, softmax_rule
 
     # (name, anchor op, op types that must all occur, first opset, rule); order matters:
     # the norms first (their Div/Mul would otherwise look like other patterns),
@@ -448,6 +448,7 @@ def _rules():
         ("sigmoid", "Exp", {"Exp", "Neg", "Div", "Add"}, 1, _sigmoid_rule),
         ("swish", "Sigmoid", {"Sigmoid", "Mul"}, 24, _swish_rule),
         ("softmax", "Exp", {"Exp", "Sub", "ReduceMax", "ReduceSum"}, 13, softmax_rule),
+        ("ones_einsum", "Einsum", {"Einsum", "Softmax"}, 23, ones_einsum_rule),
         ("attention", "Softmax", {"Softmax"}, 23, attention_rule),
         ("gemm", "MatMul", {"MatMul", "Add"}, 1, _gemm_rule),
     )

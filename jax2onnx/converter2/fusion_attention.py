@@ -32,7 +32,7 @@ import onnx_ir as ir
 
 from . import fusion_match as m
 
-__all__ = ["softmax_rule", "attention_rule"]
+__all__ = ["softmax_rule", "attention_rule", "ones_einsum_rule"]
 
 
 # ---------------------------------------------------------------------------- softmax
@@ -97,10 +97,35 @@ def softmax_rule(ctx, exp: ir.Node) -> bool:
 
 
 # ---------------------------------------------------------------------------- attention
-def _einsum_roles(eq: str):
-    """``'A,B->C'`` of a rank-4 contraction: (a, b, c, contracted letter) or None."""
+def _spelled_out(eq: str, ranks) -> str | None:
+    """``eq`` with each ``...`` replaced by letters for the axes it stands for (ranks known)."""
     eq = eq.replace(" ", "")
-    if "->" not in eq or "." in eq:
+    if "->" not in eq:
+        return None
+    if "..." not in eq:
+        return eq
+    lhs, out = eq.split("->")
+    parts = lhs.split(",")
+    if len(parts) != len(ranks) or any(r is None for r in ranks):
+        return None
+    free = [ch for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if ch not in eq]
+    n = max(r - (len(p) - 3) for p, r in zip(parts, ranks) if "..." in p)
+    fill = "".join(free[:n])
+    spelled = [p.replace("...", fill[len(fill) - (r - (len(p) - 3)):]) if "..." in p else p
+               for p, r in zip(parts, ranks)]
+    return ",".join(spelled) + "->" + out.replace("...", fill)
+
+
+def _equation(node) -> str | None:
+    eq = node.attributes.get("equation")
+    if eq is None:
+        return None
+    return _spelled_out(eq.value, [None if i.shape is None else len(i.shape) for i in node.inputs])
+
+
+def _einsum_roles(eq: str | None):
+    """``'A,B->C'`` of a rank-4 contraction: (a, b, c, contracted letter) or None."""
+    if eq is None or "->" not in eq or "." in eq:
         return None
     lhs, c = eq.split("->")
     parts = lhs.split(",")
@@ -126,8 +151,7 @@ def _qk(ctx, v, graph):
         if q.shape is None or kt.shape is None or len(q.shape) != 4 or len(kt.shape) != 4:
             return None
         return q, "bnth", kt, "bnhs", p
-    eq = p.attributes.get("equation")
-    roles = _einsum_roles(eq.value) if eq is not None else None
+    roles = _einsum_roles(_equation(p))
     if roles is None:
         return None
     a, b, c, h = roles
@@ -146,8 +170,7 @@ def _pv(ctx, pv: ir.Node, p: ir.Value):
         if pv.inputs[0] is not p or pv.inputs[1].shape is None or len(pv.inputs[1].shape) != 4:
             return None
         return pv.inputs[1], "bnsd", "bntd"
-    eq = pv.attributes.get("equation")
-    roles = _einsum_roles(eq.value) if eq is not None else None
+    roles = _einsum_roles(_equation(pv))
     if roles is None or pv.inputs[0] is not p:
         return None
     a, b, c, s = roles
@@ -206,6 +229,23 @@ def _scores(ctx, v, graph):
                 return qk, (k if p_op == "Mul" else 1.0 / k)
     qk = _qk(ctx, v, graph)
     return None if qk is None else (qk, 1.0)
+
+
+def _prescaled(q, graph):
+    """``q == q0 / c`` or ``q0 ⊙ c`` (a constant scalar), read once: ``(q0, factor)``."""
+    if not m.single_use(q):
+        return None
+    p = m.producer(q, graph, "Div", "Mul")
+    if p is None:
+        return None
+    if p.op_type == "Div":
+        k = m.scalar(p.inputs[1])
+        return None if k is None or k == 0 else (p.inputs[0], 1.0 / k)
+    for i in (0, 1):
+        k = m.scalar(p.inputs[1 - i])
+        if k is not None and m.const(p.inputs[i]) is None:
+            return p.inputs[i], k
+    return None
 
 
 def _heads_merged(v, graph):
@@ -333,6 +373,9 @@ def attention_rule(ctx, softmax: ir.Node) -> bool:
     if sc is None:
         return False
     (q, q_order, k, k_order, qk_node), scale = sc
+    pre = _prescaled(q, graph)
+    if pre is not None:  # Flax's dot_product_attention scales the query first
+        q, scale = pre[0], scale * pre[1]
     if not m.single_use(qk_node.outputs[0]) and qk_node.outputs[0] is not scores:
         return False
     vinfo = _pv(ctx, pv, p)
@@ -389,3 +432,41 @@ def attention_rule(ctx, softmax: ir.Node) -> bool:
     m.replace(result, out)
     ctx.done("Attention")
     return True
+
+
+# ---------------------------------------------------------------------------- x * ones
+def ones_einsum_rule(ctx, node: ir.Node) -> bool:
+    """``Einsum(ones, X)`` that only multiplies by a constant all-ones vector (Hugging
+    Face's default head mask, ``'...hqk,h->...hqk'``) → a ``Transpose`` of ``X``, or ``X``;
+    a following ``Transpose`` is folded in."""
+    if len(node.inputs) != 2:
+        return False
+    eq = _equation(node)
+    if eq is None or "." in eq:
+        return False
+    (a, b), out = eq.split("->")[0].split(","), eq.split("->")[1]
+    for ones_i, x_i, ls, lx in ((0, 1, a, b), (1, 0, b, a)):
+        c = m.const(node.inputs[ones_i])
+        x = node.inputs[x_i]
+        if c is None or not np.all(c == 1) or x.dtype != node.outputs[0].dtype:
+            continue
+        if len(set(lx)) != len(lx) or sorted(out) != sorted(lx) or any(ch not in lx for ch in ls):
+            continue
+        if x.shape is None or any(c.shape[i] != 1 and x.shape.dims[lx.index(ch)] != c.shape[i] for i, ch in enumerate(ls)):
+            continue
+        perm = [lx.index(ch) for ch in out]
+        result = node.outputs[0]
+        after = m.only_consumer(result, "Transpose")
+        if after is not None and after.attributes.get("perm") is not None:
+            perm = [perm[j] for j in after.attributes["perm"].value]
+            result = after.outputs[0]
+        if perm == list(range(len(perm))):
+            if result.is_graph_output():
+                return False
+            m.replace(result, x)
+        else:
+            t = ctx.node(node, "Transpose", [x], [ir.AttrInt64s("perm", perm)], name=f"{node.name}_T")
+            m.replace(result, t.outputs[0])
+        ctx.done("ones_einsum")
+        return True
+    return False

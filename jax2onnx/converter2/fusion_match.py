@@ -18,7 +18,16 @@ __all__ = ["producer", "consumers", "only_consumer", "single_use", "const", "sca
            "mul_leaves", "mul_roots", "axes_of", "keepdims_reduce", "mean_of", "new_node", "new_const",
            "replace", "commuted", "static_dims"]
 
-_EXTRA_EVAL = {"Sqrt": np.sqrt, "Reciprocal": np.reciprocal, "Exp": np.exp}
+def _slice(x, starts, ends, axes=None, steps=None):
+    axes = range(len(starts)) if axes is None else axes
+    steps = [1] * len(starts) if steps is None else steps
+    index = [slice(None)] * x.ndim
+    for s, e, a, st in zip(starts, ends, axes, steps):
+        index[int(a) % x.ndim] = slice(int(s), int(e), int(st))
+    return x[tuple(index)]
+
+
+_EXTRA_EVAL = {"Sqrt": np.sqrt, "Reciprocal": np.reciprocal, "Exp": np.exp, "Slice": _slice}
 _MAX_CONST = 1 << 12  # constants evaluated here are small (scalars, axes, masks)
 
 
@@ -70,7 +79,7 @@ def const(v: ir.Value | None, depth: int = 0) -> np.ndarray | None:
         return None
     if p.op_type in _EXTRA_EVAL:
         with np.errstate(all="ignore"):
-            return np.asarray(_EXTRA_EVAL[p.op_type](args[0]))
+            return np.asarray(_EXTRA_EVAL[p.op_type](*args))
     return fold(p.op_type, p, [ir.Tensor(a) if a is not None else None for a in args], p.inputs)
 
 

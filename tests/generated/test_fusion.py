@@ -106,6 +106,18 @@ def test_attention_projected__static():
 
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_attention_flax_style__dynamic():
+    run_case(FAMILY, 'attention_flax_style', 'dynamic')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_attention_flax_style__static():
+    run_case(FAMILY, 'attention_flax_style', 'static')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_gemm_2d__dynamic():
     run_case(FAMILY, 'gemm_2d', 'dynamic')
 

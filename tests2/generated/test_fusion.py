@@ -89,6 +89,16 @@ def test_attention_projected__static():
 
 
 @pytest.mark.ir_only
+def test_attention_flax_style__dynamic():
+    run_case(FAMILY, 'attention_flax_style', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_attention_flax_style__static():
+    run_case(FAMILY, 'attention_flax_style', 'static')
+
+
+@pytest.mark.ir_only
 def test_gemm_2d__dynamic():
     run_case(FAMILY, 'gemm_2d', 'dynamic')
 

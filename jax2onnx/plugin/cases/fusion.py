@@ -112,6 +112,20 @@ def attention_projected(x):
     return jnp.einsum("bhqk,bkhd->bqhd", _softmax(s), v).reshape(b, t, d)
 
 
+_HEAD_MASK = np.ones((2,), np.float32)
+
+
+def attention_flax_style(q, k, v):
+    """As Flax's dot_product_attention / Hugging Face's Flax BERT spell it: the query scaled
+    first, ``...`` equations, and a (default, all-ones) head mask multiplied in."""
+    import jax.numpy as jnp
+
+    q = q / jnp.sqrt(jnp.float32(q.shape[-1]))
+    p = _softmax(jnp.einsum("...qhd,...khd->...hqk", q, k))
+    p = jnp.einsum("...hqk,h->...hqk", p, _HEAD_MASK)
+    return jnp.einsum("...hqk,...khd->...qhd", p, v)
+
+
 def gemm(x, w):
     return x @ w + _B16
 
@@ -132,6 +146,7 @@ _case("attention_bias_mask", attention_bias_mask, [(2, 5, 2, 8)] * 3 + [(2, 1, 1
 _case("attention_causal_matmul", attention_causal_matmul, [(2, 2, 6, 8)] * 3, ["Attention"], ["Softmax", "MatMul"],
       check=lambda model: _assert_attr(model, "Attention", "is_causal", 1))
 _case("attention_projected", attention_projected, [("B", 6, 16)], ["Attention"], ["Softmax", "Transpose", "Einsum"])
+_case("attention_flax_style", attention_flax_style, [("B", 5, 2, 8)] * 3, ["Attention"], ["Einsum", "Softmax", "Div"])
 _case("gemm_2d", gemm, [("B", 16), (16, 16)], ["Gemm"], ["MatMul"])
 
 
