@@ -57,6 +57,8 @@ RULES = [
     (cases.attention_causal_matmul, [_x(2, 2, 6, 8, seed=i) for i in range(3)], "Attention", ["MatMul", "Softmax"]),
     (cases.attention_projected, [_x(2, 6, 16)], "Attention", ["Transpose", "Softmax", "Reshape"]),
     (cases.attention_flax_style, [_x(2, 5, 2, 8, seed=i) for i in range(3)], "Attention", ["Einsum", "Div"]),
+    (cases.attention_gqa, [_x(2, 5, 4, 8), _x(2, 5, 2, 8, seed=1), _x(2, 5, 2, 8, seed=2)], "Attention",
+     ["Einsum", "Expand"]),
     (cases.gemm, [_x(4, 16), _x(16, 16, seed=1)], "Gemm", ["MatMul"]),
 ]
 

@@ -22,7 +22,9 @@ two sequence axes are told apart by where they occur) or ``MatMul`` nodes on
 * as ``attn_mask`` the additive bias, and a boolean mask as the float bias
   ``Where(mask, 0, c)`` (so a fully masked row averages like JAX's, instead of
   the op's zero row); a constant lower-triangular mask over square logits
-  becomes ``is_causal=1``.
+  becomes ``is_causal=1``;
+* for grouped-query attention spelled with ``jnp.repeat`` of the K/V heads, the
+  un-repeated K and V (4-D form).
 """
 
 from __future__ import annotations
@@ -248,6 +250,29 @@ def _prescaled(q, graph):
     return None
 
 
+def _unrepeated(v, order, graph):
+    """``v == jnp.repeat(v0, g, axis=heads)`` (``Reshape(Expand(Unsqueeze(v0, heads+1)))``,
+    each head repeated ``g`` times in a row, as ONNX's GQA repeats them): ``v0``."""
+    n = order.index("n")
+    r = m.producer(v, graph, "Reshape")
+    e = m.producer(r.inputs[0], graph, "Expand") if r is not None else None
+    u = m.producer(e.inputs[0], graph, "Unsqueeze") if e is not None else None
+    if u is None or not m.single_use(v) or v.shape is None:
+        return None
+    v0 = u.inputs[0]
+    d0, d = m.static_dims(v0), m.static_dims(v)
+    if d0 is None or d is None or len(d0) != 4 or m.axes_of(u, 5) != (n + 1,) or d0[n] is None or d[n] is None:
+        return None
+    target = m.const(e.inputs[1])
+    g = d[n] // d0[n]
+    if target is None or g < 2 or d[n] != g * d0[n] or target.size != 5 or int(target.reshape(-1)[n + 1]) != g:
+        return None
+    if any(int(t) not in (1, s) for i, (t, s) in enumerate(zip(target.reshape(-1), d0[: n + 1] + [g] + d0[n + 1:]))
+           if i != n + 1 and s is not None):
+        return None
+    return v0
+
+
 def _heads_merged(v, graph):
     """``v == Reshape(x3, [B, T, N, H])`` with ``x3`` of shape ``[B, T, N·H]``: ``x3``."""
     r = m.producer(v, graph, "Reshape")
@@ -403,6 +428,11 @@ def attention_rule(ctx, softmax: ir.Node) -> bool:
         inputs = [q3, k3, v3]
         three_d = True
     else:
+        k0, v0 = _unrepeated(k, k_order, graph), _unrepeated(v, v_order, graph)
+        if k0 is not None and v0 is not None and k0.shape.dims[k_order.index("n")] == \
+                v0.shape.dims[v_order.index("n")]:  # GQA: the op repeats the K/V heads itself
+            k, v = k0, v0
+            ctx.done("GQA")
         inputs = [_to_bnth(ctx, before, q, q_order, "bnth"), _to_bnth(ctx, before, k, k_order, "bnsh"),
                   _to_bnth(ctx, before, v, v_order, "bnsd")]
         three_d = False

@@ -118,6 +118,18 @@ def test_attention_flax_style__static():
 
 @pytest.mark.ir_only
 @pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_attention_gqa__dynamic():
+    run_case(FAMILY, 'attention_gqa', 'dynamic')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
+def test_attention_gqa__static():
+    run_case(FAMILY, 'attention_gqa', 'static')
+
+
+@pytest.mark.ir_only
+@pytest.mark.skip(reason='ir_only: legacy frozen after the flip')
 def test_gemm_2d__dynamic():
     run_case(FAMILY, 'gemm_2d', 'dynamic')
 

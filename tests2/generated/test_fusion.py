@@ -99,6 +99,16 @@ def test_attention_flax_style__static():
 
 
 @pytest.mark.ir_only
+def test_attention_gqa__dynamic():
+    run_case(FAMILY, 'attention_gqa', 'dynamic')
+
+
+@pytest.mark.ir_only
+def test_attention_gqa__static():
+    run_case(FAMILY, 'attention_gqa', 'static')
+
+
+@pytest.mark.ir_only
 def test_gemm_2d__dynamic():
     run_case(FAMILY, 'gemm_2d', 'dynamic')
 

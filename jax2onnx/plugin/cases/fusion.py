@@ -126,6 +126,15 @@ def attention_flax_style(q, k, v):
     return jnp.einsum("...hqk,...khd->...qhd", p, v)
 
 
+def attention_gqa(q, k, v):
+    """Grouped-query attention: 4 query heads share 2 key/value heads (jnp.repeat)."""
+    import jax.numpy as jnp
+
+    k, v = jnp.repeat(k, 2, axis=2), jnp.repeat(v, 2, axis=2)
+    s = jnp.einsum("bqhd,bkhd->bhqk", q, k) / jnp.sqrt(8.0)
+    return jnp.einsum("bhqk,bkhd->bqhd", _softmax(s), v)
+
+
 def gemm(x, w):
     return x @ w + _B16
 
@@ -147,6 +156,8 @@ _case("attention_causal_matmul", attention_causal_matmul, [(2, 2, 6, 8)] * 3, ["
       check=lambda model: _assert_attr(model, "Attention", "is_causal", 1))
 _case("attention_projected", attention_projected, [("B", 6, 16)], ["Attention"], ["Softmax", "Transpose", "Einsum"])
 _case("attention_flax_style", attention_flax_style, [("B", 5, 2, 8)] * 3, ["Attention"], ["Einsum", "Softmax", "Div"])
+_case("attention_gqa", attention_gqa, [("B", 5, 4, 8), ("B", 5, 2, 8), ("B", 5, 2, 8)], ["Attention"],
+      ["Einsum", "Softmax", "Expand"])
 _case("gemm_2d", gemm, [("B", 16), (16, 16)], ["Gemm"], ["MatMul"])
 
 
