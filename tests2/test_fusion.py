@@ -76,6 +76,12 @@ def test_fuse_off(fn, xs, fused, gone, monkeypatch):
     np.testing.assert_allclose(_run(model, *xs), np.asarray(fn(*xs)), rtol=1e-5, atol=1e-5)
 
 
+def test_bad_switch_value_names_the_variable(monkeypatch):
+    monkeypatch.setenv("JAX2ONNX_FUSE", "maybe")
+    with pytest.raises(ValueError, match="JAX2ONNX_FUSE"):
+        to_onnx(cases.gelu_erf, [(3, 16)])
+
+
 def test_layer_norm_epsilon_from_graph():
     model = to_onnx(cases.layer_norm, [(2, 16)])
     (ln,) = [n for n in model.graph.node if n.op_type == "LayerNormalization"]
