@@ -142,6 +142,19 @@ def test_gemm_only_2d_and_broadcastable_bias():
     assert "Gemm" not in _ops(model)
 
 
+def test_rms_of_x_over_a_centered_numerator_is_no_norm():
+    """(x - mean(x)) / sqrt(mean(x²) + eps) is neither LayerNorm nor RMSNorm: left alone."""
+    def f(a, b):
+        x = a - b
+        return (x - jnp.mean(x, -1, keepdims=True)) / jnp.sqrt(jnp.mean(x * x, -1, keepdims=True) + 1e-5)
+
+    model = to_onnx(f, [(3, 16), (3, 16)])
+    ops = _ops(model)
+    assert "RMSNormalization" not in ops and "LayerNormalization" not in ops, ops
+    a, b = _x(3, 16), _x(3, 16, seed=1)
+    np.testing.assert_allclose(_run(model, a, b), np.asarray(f(a, b)), rtol=1e-5, atol=1e-5)
+
+
 def test_shared_intermediate_stays_correct():
     """The mean is also an output: the LayerNorm fuses, the mean is still computed."""
     def f(x):

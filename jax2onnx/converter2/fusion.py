@@ -186,7 +186,7 @@ def _norm_tail(ctx, sqrt, x, num, axes):
     """The normalized value and its optional scale/bias: ``(out value, scale, bias)``."""
     graph = sqrt.graph
     numerators = [num]
-    if m.producer(num, graph, "Sub") is not None:  # the numerator may be a second x - mean(x)
+    if num is not x:  # LayerNorm: the numerator may be a second x - mean(x)
         numerators += [c.outputs[0] for c in m.consumers(x) if c.op_type == "Sub" and c.outputs[0] is not num
                        and _centered(c.outputs[0], graph, axes) is not None]
     for n in numerators:

@@ -184,7 +184,12 @@ def _pv(ctx, pv: ir.Node, p: ir.Value):
     if len(d) != 1 or bat != [a[0], a[1]]:
         return None
     names[d[0]] = "d"
-    return pv.inputs[1], "".join(names[ch] for ch in b), "".join(names[ch] for ch in c)
+    if any(ch not in names for ch in b + c):
+        return None
+    v_order, out_order = "".join(names[ch] for ch in b), "".join(names[ch] for ch in c)
+    if sorted(v_order) != sorted("bnsd") or sorted(out_order) != sorted("bntd"):
+        return None
+    return pv.inputs[1], v_order, out_order
 
 
 def _perm(src: str, dst: str) -> list[int]:
