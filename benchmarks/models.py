@@ -12,6 +12,9 @@ Models (sizes chosen to match the issue):
 * ``vit_s16`` — a ViT-S/16-like encoder (224×224×3, dim 384, depth 12, 6 heads; ≈22 M params).
 * ``gpt2``    — a GPT-2-small-like decoder (12 layers, d=768, 12 heads, vocab 50257,
   context 128, int32 tokens, tied embeddings; ≈124 M params).
+* ``bert``    — a Hugging Face-style BERT encoder written in plain Flax Linen (2 layers,
+  d=256, 4 heads, seq 128, exact erf GELU, attention as einsum + softmax, LayerNorm
+  by hand): no component patch applies, so every macro op comes from pattern fusion.
 * ``physics`` — a scan-based stepper: 64 symplectic-Euler steps of particles in a
   learned force field (``lax.scan``).
 """
@@ -229,6 +232,100 @@ def _build_physics():
     return model, [("B", 2 * n)], make_inputs
 
 
+# ---------------------------------------------------------------------------- BERT (plain Linen)
+#: the BERT benchmark's configuration (benchmarks/fusion_bench.py reads it)
+BERT = dict(vocab=8192, seq=128, hidden=256, heads=4, inter=1024, layers=2, eps=1e-12)
+
+
+def bert_linen():
+    """A BERT encoder the way Hugging Face's Flax BERT computes it, in plain Linen with
+    ``self.param`` and ``jax.numpy`` only (no ``nn.Dense``/``nn.LayerNorm``/``jax.nn``)."""
+    import jax.numpy as jnp
+    from flax import linen as nn
+    from jax import lax
+
+    c = BERT
+    init = nn.initializers.normal(0.02)
+
+    class Dense(nn.Module):
+        features: int
+
+        @nn.compact
+        def __call__(self, x):
+            w = self.param("kernel", init, (x.shape[-1], self.features))
+            b = self.param("bias", nn.initializers.normal(0.02), (self.features,))
+            return x @ w + b
+
+    class LayerNorm(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            g = self.param("scale", nn.initializers.ones, (x.shape[-1],))
+            b = self.param("bias", nn.initializers.zeros, (x.shape[-1],))
+            mean = jnp.mean(x, -1, keepdims=True)
+            var = jnp.mean(jnp.square(x - mean), -1, keepdims=True)
+            return (x - mean) / jnp.sqrt(var + c["eps"]) * g + b
+
+    class SelfAttention(nn.Module):
+        @nn.compact
+        def __call__(self, x, bias):
+            b, t, d = x.shape
+            h = d // c["heads"]
+            q, k, v = (Dense(d, name=n)(x).reshape(b, t, c["heads"], h) for n in ("query", "key", "value"))
+            s = jnp.einsum("bqhd,bkhd->bhqk", q, k) / jnp.sqrt(jnp.float32(h)) + bias
+            e = jnp.exp(s - lax.stop_gradient(jnp.max(s, -1, keepdims=True)))
+            p = e / jnp.sum(e, -1, keepdims=True)
+            return jnp.einsum("bhqk,bkhd->bqhd", p, v).reshape(b, t, d)
+
+    class Layer(nn.Module):
+        @nn.compact
+        def __call__(self, x, bias):
+            a = Dense(x.shape[-1], name="attn_out")(SelfAttention(name="attention")(x, bias))
+            x = LayerNorm(name="ln_attn")(a + x)
+            h = Dense(c["inter"], name="intermediate")(x)
+            h = 0.5 * h * (1.0 + lax.erf(h / jnp.sqrt(2.0)))  # exact GELU, as HF's "gelu"
+            return LayerNorm(name="ln_out")(Dense(x.shape[-1], name="output")(h) + x)
+
+    class Bert(nn.Module):
+        @nn.compact
+        def __call__(self, ids, mask):
+            d = c["hidden"]
+            words = self.param("word_embeddings", init, (c["vocab"], d))
+            pos = self.param("position_embeddings", init, (c["seq"], d))
+            types = self.param("token_type_embeddings", init, (2, d))
+            x = words[ids] + pos[None, : ids.shape[1]] + types[0]
+            x = LayerNorm(name="ln_emb")(x)
+            # HF: the padding mask as an additive bias over the keys
+            bias = jnp.where(mask[:, None, None, :] > 0, 0.0, jnp.finfo(jnp.float32).min)
+            for i in range(c["layers"]):
+                x = Layer(name=f"layer_{i}")(x, bias)
+            return x
+
+    return Bert()
+
+
+def _build_bert():
+    import jax
+    import jax.numpy as jnp
+
+    c = BERT
+    module = bert_linen()
+    ids0 = jnp.zeros((1, c["seq"]), jnp.int32)
+    variables = module.init(jax.random.PRNGKey(0), ids0, jnp.ones_like(ids0))
+
+    def bert(ids, mask):
+        return module.apply(variables, ids, mask)
+
+    def make_inputs(b, seed=0):
+        rng = np.random.default_rng(seed)
+        ids = rng.integers(0, c["vocab"], (b, c["seq"])).astype(np.int32)
+        mask = np.ones((b, c["seq"]), np.int32)
+        mask[:, c["seq"] - 16:] = 0  # some padding
+        return [ids, mask]
+
+    spec = jax.ShapeDtypeStruct((_sym("B"), c["seq"]), jnp.int32)
+    return bert, [spec, spec], make_inputs
+
+
 MODELS: dict[str, ModelEntry] = {
     e.name: e
     for e in [
@@ -236,6 +333,7 @@ MODELS: dict[str, ModelEntry] = {
         ModelEntry("cnn", _build_cnn, "small CNN, 32×32×3, 2 conv + pool, linear head"),
         ModelEntry("vit_s16", _build_vit, "ViT-S/16-like, 224×224×3, d=384, 12 blocks, 6 heads"),
         ModelEntry("gpt2", _build_gpt2, "GPT-2-small-like, 12 layers, d=768, 12 heads, vocab 50257, ctx 128"),
+        ModelEntry("bert", _build_bert, "BERT encoder in plain Linen, 2 layers, d=256, 4 heads, seq 128"),
         ModelEntry("physics", _build_physics, "lax.scan stepper, 64 steps, 32 particles, learned force"),
     ]
 }

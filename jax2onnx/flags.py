@@ -19,6 +19,7 @@ __all__ = [
     "shadow_report_path",
     "debug_ir_dump",
     "optimize_enabled",
+    "fuse_enabled",
     "parse_bool",
     "LEGACY_REMOVED_IN",
     "warn_legacy_selected",
@@ -117,6 +118,12 @@ def debug_ir_dump() -> bool:
 def optimize_enabled() -> bool:
     """``JAX2ONNX_OPTIMIZE=0`` turns graph clean-up passes off, for debugging."""
     env = _env_bool("JAX2ONNX_OPTIMIZE")
+    return True if env is None else env
+
+
+def fuse_enabled() -> bool:
+    """``JAX2ONNX_FUSE=0`` turns pattern fusion off (docs/fusion.md); on by default."""
+    env = _env_bool("JAX2ONNX_FUSE")
     return True if env is None else env
 
 

@@ -724,6 +724,10 @@ def optimize(model: ir.Model) -> ir.Model:
         TransposeThroughElementwisePass(sweep).call(model)
         FuseTransposesPass(sweep).call(model)
     ConstantShapeTargetPass(sweep).call(model)
+    if flags.fuse_enabled():  # macro ops from decomposed patterns (fusion.py); before CSE and DCE
+        from .fusion import fuse
+
+        fuse(model, sweep)
     # after folding/targets, which add small initializers; before CSE, which keys on them
     DeduplicateInitializersPass().call(model)
     if _may_have_common_subexpressions(sweep):
