@@ -57,6 +57,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "linalg_qr": ("geqrf", "householder_product", "qr", "ormqr"),
     "linalg_eig": ("eigh", "svd"),
     "linalg_reduce": ("hessenberg", "tridiagonal"),
+    "linalg_schur": ("schur",),
+    "linalg_geev": ("eig",),
     # onnx_ir only (legacy frozen after the flip)
     "placement": ("optimization_barrier", "device_put", "sharding_constraint", "layout_constraint",
                   "reshard", "pvary", "name", "shard_map", "composite", "custom_vmap_call", "call"),
