@@ -124,9 +124,35 @@ def _finite(ctx, a):
     return ctx.op("Cast", ctx.op("ReduceMin", ctx.op("Cast", fin, to=1), axes(ctx, -2, -1), keepdims=1), to=9)
 
 
+def _reflect(o, sub, hm, zm, x, p, rows, perm):
+    """Householder reflector (``dlarfg``) of column ``x`` (..., n, 1) at pivot row ``p``
+    (..., 1, 1), applied as a similarity to ``hm`` and from the right to ``zm``; ``x = 0``
+    gives the identity. Returns (hm, zm, beta)."""
+    m_p = o.Equal(rows, p)
+    alpha = o.pick_rows(x, m_p)
+    xb = o.where(o.Greater(rows, p), x, o.f(0))
+    xn2 = o.ReduceSumSquare(xb, axes(sub, -2), keepdims=1)
+    nrm = o.Sqrt(o.Add(o.Mul(alpha, alpha), xn2))
+    trivial = o.Equal(xn2, o.f(0))
+    beta = o.where(trivial, alpha, o.Neg(o.Mul(o.sign(alpha), nrm)))
+    tau = o.where(trivial, o.f(0), o.Div(o.Sub(beta, alpha), o.safe(beta)))
+    v = o.where(m_p, o.f(1), o.Div(xb, o.where(trivial, o.f(1), o.Sub(alpha, beta))))
+    vt = o.Transpose(v, perm=perm)
+    tvt = o.Mul(vt, tau)
+    hm = o.Sub(hm, o.Mul(o.Transpose(tvt, perm=perm), o.MatMul(vt, hm)))      # P H
+    hm = o.Sub(hm, o.Mul(o.MatMul(hm, v), tvt))                                # (P H) P
+    if zm is not None:
+        zm = o.Sub(zm, o.Mul(o.MatMul(zm, v), tvt))
+    return hm, zm, beta
+
+
 def francis_qr(ctx, h, z, shape, dt):
     """Run the double-shift QR iteration on Hessenberg ``h`` (``z`` accumulated unless None).
 
+    Two nested ``Loop``s: the outer one does, per matrix, the deflation test and either a
+    deflation or the first step of a sweep (~150 body nodes); the inner one chases the
+    bulges of all sweeping matrices down (~45 body nodes per step, as many steps as the
+    widest active block of the batch needs).
     Returns (T unstandardized quasi-triangular, Z or None, converged (..., 1, 1) bool)."""
     n = shape[-1]
     batch = tuple(shape[:-2])
@@ -135,24 +161,54 @@ def francis_qr(ctx, h, z, shape, dt):
     hi0 = ctx.op("Where", fin, ctx.const(np.array(n - 1, np.int64)), ctx.const(np.array(-1, np.int64)))
     if n <= 2:
         return h, z, fin
-    k0 = ctx.op("Sub", ctx.op("Mul", hi0, ctx.const(np.array(0, np.int64))), ctx.const(np.array(1, np.int64)))
     its0 = ctx.op("Mul", hi0, ctx.const(np.array(0, np.int64)))
     eps = float(np.finfo(dt).eps)
     smlnum = float(np.finfo(dt).tiny) * (n / eps)
     want_z = z is not None
     perm = list(range(rank - 2)) + [rank - 1, rank - 2]
+    mat = (dt, batch + (n, n))
+    scal = (np.int64, batch + (1, 1))
+
+    def chase(sub, lo, hi, sweep, hm, zm):
+        """Inner loop: steps k = lo+1 .. hi-1 of every sweeping matrix."""
+        o = _Ops(sub, dt)
+        o.n = n
+        i1 = o.i(1)
+        width = o.where(sweep, o.Sub(o.Sub(hi, lo), i1), o.i(0))
+        trip = o.ReduceMax(width, keepdims=0)
+
+        def step(s2, it, hm, *zrest):
+            q = _Ops(s2, dt)
+            q.n = n
+            zm = zrest[0] if zrest else None
+            rows, cols = s2.const(row_ids(n)), s2.const(col_ids(n))
+            k = q.Add(q.Add(lo, q.i(1)), it)                                  # (..., 1, 1)
+            on = q.And(sweep, q.Less(k, hi))
+            km1 = q.Sub(k, q.i(1))
+            colk = q.ReduceSum(q.where(q.Equal(cols, km1), hm, q.f(0)), axes(s2, -1), keepdims=1)
+            inwin = q.And(q.And(q.GreaterOrEqual(rows, k), q.LessOrEqual(rows, q.Min(q.Add(k, q.i(2)), hi))), on)
+            x = q.where(inwin, colk, q.f(0))
+            hm, zm, beta = _reflect(q, s2, hm, zm, x, k, rows, perm)
+            # the chased column becomes (beta, 0, 0) exactly
+            clean = q.And(on, q.And(q.Equal(cols, km1), q.GreaterOrEqual(rows, k)))
+            hm = q.where(clean, q.where(q.Equal(rows, k), beta, q.f(0)), hm)
+            return [hm, zm] if want_z else [hm]
+
+        init = [hm, zm] if want_z else [hm]
+        res = loop(sub, trip, init, [mat] * len(init), step, "bulge_chase")
+        return res[0], (res[1] if want_z else None)
 
     def body(sub, it, hm, *rest):
         o = _Ops(sub, dt)
         o.n = n
         if want_z:
-            zm, hi, k, its = rest
+            zm, hi, its = rest
         else:
-            zm, (hi, k, its) = None, rest
+            zm, (hi, its) = None, rest
         rows, cols = sub.const(row_ids(n)), sub.const(col_ids(n))
         i0, i1, i2 = o.i(0), o.i(1), o.i(2)
-        start = o.And(o.Less(k, i0), o.GreaterOrEqual(hi, i0))                    # (..., 1, 1)
-        # -- deflation test (only applied at the start of a sweep)
+        live = o.GreaterOrEqual(hi, i0)                                           # (..., 1, 1)
+        # -- deflation test (dlahqr's, with the Ahues-Tisseur refinement)
         s = o.diag(hm, -1, -1)                                                      # s_j = h[j, j-1]
         d = o.diag(hm, 0, -1)
         prev, nxt = o.i(np.maximum(np.arange(n) - 1, 0)), o.i((np.arange(n) + 1) % n)
@@ -161,24 +217,24 @@ def francis_qr(ctx, h, z, shape, dt):
         tst = o.Add(ad, adp)
         tst = o.where(o.Equal(tst, o.f(0)), o.Add(o.Abs(o.Gather(s, prev, axis=-2)), o.Abs(o.Gather(s, nxt, axis=-2))),
                       tst)
-        a12 = o.Abs(o.Gather(o.Transpose(o.diag(hm, 1, -2), perm=perm), prev, axis=-2))   # |h[j-1, j]|
+        u = o.diag(hm, 1, -2)                                                       # (..., 1, n): h[j-1, j]
+        a12 = o.Abs(o.Transpose(u, perm=perm))
         ab, ba = o.Max(a21, a12), o.Min(a21, a12)
         dd_ = o.Abs(o.Sub(dprev, d))
         aa, bb = o.Max(ad, dd_), o.Min(ad, dd_)
         s_at = o.safe(o.Add(aa, ab))
         at = o.LessOrEqual(o.Mul(ba, o.Div(ab, s_at)), o.Max(o.f(smlnum), o.Mul(o.f(eps), o.Mul(bb, o.Div(aa, s_at)))))
         small = o.Or(o.LessOrEqual(a21, o.f(smlnum)), o.And(o.LessOrEqual(a21, o.Mul(tst, o.f(eps))), at))
-        zap = o.And(o.And(small, o.LessOrEqual(rows, hi)), start)                 # (..., n, 1)
+        zap = o.And(small, o.LessOrEqual(rows, hi))                                # (..., n, 1)
         hm = o.where(o.And(zap, sub.const(np.eye(n, k=-1, dtype=bool))), o.f(0), hm)
         s = o.where(zap, o.f(0), s)
         top = o.And(o.Equal(s, o.f(0)), o.LessOrEqual(rows, hi))
         lo = o.ReduceMax(o.where(top, rows, i0), axes(sub, -2), keepdims=1)        # (..., 1, 1)
         size = o.Add(o.Sub(hi, lo), i1)
-        sweep = o.And(start, o.GreaterOrEqual(size, sub.const(np.array(3, np.int64))))
-        deflate = o.And(start, o.Less(size, sub.const(np.array(3, np.int64))))
-        chase = o.GreaterOrEqual(k, i0)
+        three = sub.const(np.array(3, np.int64))
+        sweep = o.And(live, o.GreaterOrEqual(size, three))
+        deflate = o.And(live, o.Less(size, three))
         # -- shifts from the trailing 2x2 (exceptional ones every 10 sweeps without deflation)
-        u = o.diag(hm, 1, -2)                                                       # (..., 1, n): h[j-1, j]
         m_hi, m_hi1 = o.Equal(rows, hi), o.Equal(rows, o.Sub(hi, i1))
         m_lo, m_lo1, m_lo2 = o.Equal(rows, lo), o.Equal(rows, o.Add(lo, i1)), o.Equal(rows, o.Add(lo, i2))
         h22, h11, h21 = o.pick_rows(d, m_hi), o.pick_rows(d, m_hi1), o.pick_rows(s, m_hi)
@@ -214,47 +270,19 @@ def francis_qr(ctx, h, z, shape, dt):
         v1 = o.Add(o.Mul(h21s, hmm1), o.Div(o.Add(o.Mul(dm, dm), o.Mul(ri, ri)), ss))
         v2 = o.Mul(h21s, o.Sub(o.Add(d_lo, hm1m1), o.Add(rr, rr)))
         v3 = o.Mul(h21s, s_lo2)
-        x_start = o.where(m_lo, v1, o.where(m_lo1, v2, o.where(m_lo2, v3, o.f(0))))
-        # chase: column k-1, rows k .. min(k+2, hi)
-        km1 = o.Sub(k, i1)
-        colk = o.ReduceSum(o.where(o.Equal(cols, km1), hm, o.f(0)), axes(sub, -1), keepdims=1)
-        inwin = o.And(o.GreaterOrEqual(rows, k), o.LessOrEqual(rows, o.Min(o.Add(k, i2), hi)))
-        x_chase = o.where(inwin, colk, o.f(0))
-        x = o.where(sweep, x_start, o.where(chase, x_chase, o.f(0)))
-        p = o.where(sweep, lo, k)
-        # Householder reflector (dlarfg) for x at pivot row p
-        m_p = o.Equal(rows, p)
-        alpha = o.pick_rows(x, m_p)
-        xb = o.where(o.Greater(rows, p), x, o.f(0))
-        xn2 = o.ReduceSumSquare(xb, axes(sub, -2), keepdims=1)
-        nrm = o.Sqrt(o.Add(o.Mul(alpha, alpha), xn2))
-        trivial = o.Equal(xn2, o.f(0))
-        beta = o.where(trivial, alpha, o.Neg(o.Mul(o.sign(alpha), nrm)))
-        tau = o.where(trivial, o.f(0), o.Div(o.Sub(beta, alpha), o.safe(beta)))
-        v = o.where(m_p, o.f(1), o.Div(xb, o.where(trivial, o.f(1), o.Sub(alpha, beta))))
-        vt = o.Transpose(v, perm=perm)
-        tvt = o.Mul(vt, tau)
-        hm = o.Sub(hm, o.Mul(o.Transpose(tvt, perm=perm), o.MatMul(vt, hm)))      # P H
-        hm = o.Sub(hm, o.Mul(o.MatMul(hm, v), tvt))                                # (P H) P
-        if want_z:
-            zm = o.Sub(zm, o.Mul(o.MatMul(zm, v), tvt))
-        # the chased column becomes (beta, 0, 0) exactly
-        clean = o.And(chase, o.And(o.Equal(cols, km1), o.GreaterOrEqual(rows, k)))
-        hm = o.where(clean, o.where(o.Equal(rows, k), beta, o.f(0)), hm)
+        x = o.where(sweep, o.where(m_lo, v1, o.where(m_lo1, v2, o.where(m_lo2, v3, o.f(0)))), o.f(0))
+        hm, zm, _ = _reflect(o, sub, hm, zm, x, lo, rows, perm)
+        hm, zm = chase(sub, lo, hi, sweep, hm, zm)
         # state
         its = o.where(deflate, i0, o.where(sweep, o.Add(its, i1), its))
         hi = o.where(deflate, o.Sub(lo, i1), hi)
-        k = o.where(sweep, o.Add(lo, i1), o.where(chase, o.Add(k, i1), k))
-        k = o.where(o.Equal(k, hi), o.i(-1), k)
         keep = o.GreaterOrEqual(o.ReduceMax(hi, keepdims=0), i0)
-        state = [hm, zm, hi, k, its] if want_z else [hm, hi, k, its]
+        state = [hm, zm, hi, its] if want_z else [hm, hi, its]
         return keep, state
 
-    mat = (dt, batch + (n, n))
-    scal = (np.int64, batch + (1, 1))
-    init = [h, z, hi0, k0, its0] if want_z else [h, hi0, k0, its0]
-    avals = [mat, mat, scal, scal, scal] if want_z else [mat, scal, scal, scal]
-    trip = ctx.const(np.array(SWEEPS_PER_ROW * max(10, n) * n, np.int64))
+    init = [h, z, hi0, its0] if want_z else [h, hi0, its0]
+    avals = [mat, mat, scal, scal] if want_z else [mat, scal, scal]
+    trip = ctx.const(np.array(SWEEPS_PER_ROW * max(10, n) + n, np.int64))
     keep0 = ctx.op("GreaterOrEqual", ctx.op("ReduceMax", hi0, keepdims=0), ctx.const(np.array(0, np.int64)))
     res = loop(ctx, trip, init, avals, body, "francis_qr", cond=keep0)
     if want_z:
