@@ -54,7 +54,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
                           "zeta", "polygamma", "bessel_i0e", "bessel_i1e"),
     "linalg_factor": ("cholesky", "lu", "lu_pivots_to_permutation", "triangular_solve", "symmetric_product",
                       "cholesky_update", "tridiagonal_solve"),
-    "linalg_qr": ("geqrf", "householder_product", "qr", "ormqr"),
+    "linalg_qr": ("geqrf", "householder_product", "qr", "ormqr", "geqp3"),
     "linalg_eig": ("eigh", "svd"),
     "linalg_reduce": ("hessenberg", "tridiagonal"),
     "linalg_schur": ("schur",),

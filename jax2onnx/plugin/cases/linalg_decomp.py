@@ -254,6 +254,33 @@ _case("qr_r_only", "lax.linalg.qr", fn=lambda a: jnp.linalg.qr(a, mode="r"), inp
 _case("qr_rank_deficient", "lax.linalg.qr", fn=jnp.linalg.qr, inputs=[(5, 5)], input_gen=gen(zero_column))
 
 
+# pivoting=True: geqp3 (LAPACK dlaqp2's pivot choice), so Q, R and the permutation compare directly
+def _qrp(full=True):
+    return lambda a: lax.linalg.qr(a, pivoting=True, full_matrices=full)
+
+
+for n in (1, 2, 5, 32):
+    _case(f"qr_pivoting_{n}", "lax.linalg.qr", fn=_qrp(), inputs=[(n, n)], f64=_f64(n), **_tol(n))
+_case("qr_pivoting_batched", "lax.linalg.qr", fn=_qrp(), inputs=[_batched(5)])
+_case("qr_pivoting_tall", "lax.linalg.qr", fn=_qrp(False), inputs=[("B", 6, 4)], f64=True)
+_case("qr_pivoting_tall_complete", "lax.linalg.qr", fn=_qrp(True), inputs=[(6, 4)])
+_case("qr_pivoting_wide", "lax.linalg.qr", fn=_qrp(), inputs=[(3, 5)])
+_case("qr_pivoting_rank_deficient", "lax.linalg.qr", fn=_qrp(), inputs=[(5, 5)],
+      input_gen=gen(lambda r, s, d: (lambda a: np.concatenate([a, 2 * a[..., :1]], -1))(_normal(r, s[:-1] + (s[-1] - 1,), d))))
+_case("scipy_qr_pivoting", "jax.scipy.linalg.qr", fn=lambda a: jsl.qr(a, pivoting=True, mode="economic"),
+      inputs=[(6, 4)])
+
+
+def _geqp3(a, jpvt):
+    from jax._src.lax.linalg import geqp3
+    return geqp3(a, jpvt)
+
+
+_case("geqp3_fixed_columns", "lax.linalg.geqp3", fn=_geqp3, inputs=[("B", 5, 4), ("B", 4)],
+      input_dtypes=[np.float32, np.int32],
+      input_gen=lambda r, s, d: [_normal(r, s[0], d[0]), (r.random(s[1]) < 0.4).astype(d[1])])
+
+
 def _geqrf(a):
     from jax._src.lax.linalg import geqrf
     return geqrf(a)
