@@ -418,6 +418,33 @@ _case("tridiagonal_solve_singular", "lax.linalg.tridiagonal_solve", fn=lax.linal
                                  np.zeros(s[2], d[2]), np.ones(s[3], d[3])])
 
 
+def _perturbed(dl, d, du, b):
+    return lax.linalg.tridiagonal_solve(dl, d, du, b, perturb_singular=True)
+
+
+def _shifted_singular(rng, shapes, dtypes):
+    """``T - λ_min I`` for a symmetric tridiagonal T (numerically singular: inverse iteration)."""
+    (bsz, m), dt = shapes[1], dtypes[1]
+    off = np.abs(rng.standard_normal((bsz, m)))
+    off[:, 0] = 0
+    diag = rng.standard_normal((bsz, m))
+    t = np.stack([np.diag(diag[k]) + np.diag(off[k, 1:], -1) + np.diag(off[k, 1:], 1) for k in range(bsz)])
+    lam = np.linalg.eigvalsh(t)[:, :1]
+    up = np.concatenate([off[:, 1:], np.zeros((bsz, 1))], -1)
+    return [off.astype(dt), (diag - lam).astype(dt), up.astype(dt), rng.standard_normal(shapes[3]).astype(dtypes[3])]
+
+
+for m in (1, 2, 5, 32):
+    _case(f"tridiagonal_solve_perturbed_{m}", "lax.linalg.tridiagonal_solve", fn=_perturbed,
+          inputs=[("B", m)] * 3 + [("B", m, 2)], input_gen=_tridiag, f64=_f64(m), **_tol(m))
+_case("tridiagonal_solve_perturbed_singular", "lax.linalg.tridiagonal_solve", fn=_perturbed,
+      inputs=[(3, 6)] * 3 + [(3, 6, 2)], input_gen=_shifted_singular, f64=True)
+_case("tridiagonal_solve_perturbed_zero", "lax.linalg.tridiagonal_solve", fn=_perturbed,
+      inputs=[(2, 4)] * 3 + [(2, 4, 1)],
+      input_gen=lambda r, s, d: [np.zeros(s[0], d[0]), np.array([[0, 0, 0, 0], [1, 0, 3, 0]], d[1]),
+                                 np.zeros(s[2], d[2]), np.ones(s[3], d[3])])
+
+
 # ---- expm (Padé + squaring; needs lu/solve and lt_to for its searchsorted) ---------------
 def _scaled(scale):
     def m(rng, shape, dt):
