@@ -20,7 +20,7 @@ import numpy as np
 from jax import lax
 
 from ..testcase import LEGACY_FROZEN, testcase
-from .linalg_decomp import _batched, _f64, _normal, _slow, _tol, gen, with_nan
+from .linalg_decomp import _batched, _f64, _normal, _slow, _tol, gen, with_nan, zero_column
 
 F = "linalg_nonsym"
 SIZES = (1, 2, 5, 32, 64)
@@ -52,6 +52,15 @@ def real_spectrum(rng, shape, dt):
     n = shape[-1]
     s = rng.standard_normal(shape) / np.sqrt(n) + 2 * np.eye(n)
     return (s * np.arange(1, n + 1)[..., None, :] @ np.linalg.inv(s)).astype(dt)
+
+
+def non_normal(rng, shape, dt):
+    """``Q (diag(1..n) + 2·triu(G, 1)) Qᵀ``: known real eigenvalues 1..n with condition
+    numbers up to ~1e3 (a strongly non-normal matrix)."""
+    n = shape[-1]
+    t = np.diag(np.arange(1.0, n + 1)) + 2 * np.triu(rng.standard_normal(shape), 1)
+    q, _ = np.linalg.qr(rng.standard_normal(shape))
+    return (q @ t @ np.swapaxes(q, -1, -2)).astype(dt)
 
 
 # ---- canonical forms (traced and converted with the case) ---------------------------------
@@ -121,6 +130,9 @@ _case("eig_right_only", "jnp.linalg.eig", fn=lambda a: (lambda w, v: (jnp.take_a
 _case("eig_left_only", "lax.linalg.eig",
       fn=lambda a: (lambda w, v: (jnp.take_along_axis(w, eig_order(w), -1), canon_vectors(_take(v, eig_order(w)))))(
           *lax.linalg.eig(a, compute_right_eigenvectors=False)), inputs=[(5, 5)])
+_case("eig_singular", "lax.linalg.eig", fn=eig_canon(), inputs=[(5, 5)], input_gen=gen(zero_column), f64=True)
+_case("eigvals_ill_conditioned", "jnp.linalg.eigvals", fn=eigvals_sorted, inputs=[(8, 8)], input_gen=gen(non_normal),
+      f64=True, rtol=1e-3, atol=1e-3)
 _case("eigvals", "jnp.linalg.eigvals", fn=eigvals_sorted, inputs=[_batched(6)], f64=True)
 _case("eigvals_32", "jnp.linalg.eigvals", fn=eigvals_sorted, inputs=[(32, 32)], **_tol(32))
 _case("eig_nan", "lax.linalg.eig", fn=lambda a: lax.linalg.eig(a), inputs=[(4, 4)], input_gen=gen(with_nan(_normal)))
