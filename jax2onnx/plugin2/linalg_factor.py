@@ -13,7 +13,7 @@ included — are vectorised, never unrolled. float32 and float64.
 | ``lu`` | Gaussian elimination with partial pivoting (LAPACK ``getrf``: first max-\\|·\\| row wins, NaN never chosen unless in the first slot; a zero pivot column is left unscaled, so singular input gives finite LU as in LAPACK) | ~35 | min(m,n) iterations, O(mn) each |
 | ``lu_pivots_to_permutation`` | the row swaps applied to ``iota`` | ~12 | k iterations |
 | ``triangular_solve`` | reduced to a left, non-transposed solve (transposes of ``a``/``b``), then forward or backward substitution, one row of the solution per iteration | ~10 | n iterations, O(n·nrhs) each |
-| ``tridiagonal_solve`` | LAPACK ``gtsv``: elimination with neighbour-row pivoting, then back substitution; singular → NaN as JAX | ~45 + ~15 | 2 loops of m iterations |
+| ``tridiagonal_solve`` | LAPACK ``gtsv``: elimination with neighbour-row pivoting, then back substitution; singular → NaN as JAX. ``perturb_singular=True``: JAX's CPU kernel (``xLAGTF`` + ``xLAGTS``, tiny pivots perturbed) | ~45 + ~15 (~50 + ~45) | 2 loops of m iterations |
 | ``cholesky_update`` | one Givens rotation (JAX's ``drotg``) per row | ~25 | n iterations |
 | ``symmetric_product`` | ``alpha a aᵀ + beta c`` (one MatMul) | – | – |
 

@@ -9,7 +9,7 @@ eigenvalues come in T's diagonal order: the order is implementation-defined (LAP
 own order differs, since it balances and deflates differently).
 
 Right eigenvectors are LAPACK ``dtrevc``'s back substitution, for all n eigenvalues at
-once: one ``Loop`` over the rows of T from the bottom (n iterations, ~110 body nodes,
+once: one ``Loop`` over the rows of T from the bottom (n iterations, ~160 body nodes,
 O(n²) work each), solving a 1×1 or, at a 2×2 block, a 2×2 complex system (Cramer's rule)
 per column, with ``dtrevc``'s perturbation of a (nearly) singular diagonal to
 ``smin = max(ulp·|λ|, safmin·n/ulp)`` (so repeated eigenvalues give a finite basis) and a

@@ -1,5 +1,5 @@
-"""Householder QR in ONNX ops (onnx_ir pipeline): ``geqrf``, ``householder_product``, ``qr``,
-``ormqr``.
+"""Householder QR in ONNX ops (onnx_ir pipeline): ``geqrf``, ``householder_product``, ``qr``
+(``pivoting`` both ways), ``ormqr``, ``geqp3``.
 
 ``geqrf`` is LAPACK's unblocked Householder QR, one ``Loop`` iteration per column
 (~35 body nodes, O(mn) work each): the reflector of column k follows ``dlarfg`` —
@@ -11,7 +11,9 @@ JAX's, and Q and R compare directly. ``householder_product`` accumulates
 one iteration per reflector (~15 body nodes). ``qr`` composes the two as JAX's own
 ``_qr_lowering`` does (``full_matrices`` both ways, wide and tall matrices).
 ``ormqr`` applies the reflectors to a matrix from either side, transposed or not,
-one per iteration (~15 body nodes), without forming Q.
+one per iteration (~15 body nodes), without forming Q. ``geqp3`` (and ``qr(pivoting=True)``)
+is LAPACK's column-pivoted QR, ``dlaqp2``: one ``Loop`` iteration per column (~55 body
+nodes) picking the column of largest downdated partial norm (see :func:`geqp3_values`).
 
 Accuracy: backward stable like LAPACK; in the catalog Q and R match JAX to ~1e-6
 (float32) / ~1e-14 (float64) for well-conditioned input. Batch dims (symbolic too)
