@@ -174,8 +174,9 @@ def eig(ctx, a, *, compute_left_eigenvectors=True, compute_right_eigenvectors=Tr
     n = shape[-1]
     rank = len(shape)
     want = compute_left_eigenvectors or compute_right_eigenvectors
-    t, z, ok, _, wr, wi = real_schur(ctx, a, shape, dt, want)
-    outs = [nan_where_failed(ctx, ok, _carrier(ctx, wr, wi), dt)]
+    t, z, ok, _, wr, wi, sc = real_schur(ctx, a, shape, dt, want)   # t, wr, wi of a / sc
+    w = _carrier(ctx, wr, wi)
+    outs = [nan_where_failed(ctx, ok, ctx.op("Mul", w, sc), dt)]
     perm = list(range(rank - 2)) + [rank - 1, rank - 2]
     if compute_left_eigenvectors:
         rev = ctx.const(np.arange(n - 1, -1, -1, dtype=np.int64))

@@ -1,7 +1,8 @@
 """Real Schur decomposition by the Francis double-shift QR iteration in ONNX ops (onnx_ir
 pipeline): ``schur``, and the shared iteration behind ``eig`` (:mod:`.linalg_geev`).
 
-**Algorithm.** ``A = Q H Qᵀ`` by Householder reduction to upper Hessenberg form (the
+**Algorithm.** The matrix is divided by a power of two near its largest entry (exact; the
+scale goes back on T and the eigenvalues), then ``A = Q H Qᵀ`` by Householder reduction to upper Hessenberg form (the
 ``hessenberg`` lowering of :mod:`.linalg_reduce`, Q accumulated by
 :func:`.linalg_qr.householder_values`), then LAPACK ``dlahqr``'s implicit double-shift
 (Francis) QR on the whole matrix (``wantt``/``wantz``: the full quasi-triangular T and
@@ -441,12 +442,27 @@ def nan_where_failed(ctx, ok, x, dt, extra_axes=0):
     return ctx.op("Where", m, x, ctx.const(np.array(np.nan, dt)))
 
 
+def pow2_scale(ctx, a, dt):
+    """(..., 1, 1): 2^floor(log2(max|a|)) (1 for a zero or non-finite matrix). Dividing by it
+    is exact and brings the entries to [1, 2) at most, so no square in the algorithms
+    overflows or underflows (LAPACK's ``geev`` scales by ``dlascl`` for the same reason)."""
+    amax = ctx.op("ReduceMax", ctx.op("Abs", a), axes(ctx, -2, -1), keepdims=1)
+    e = ctx.op("Floor", ctx.op("Div", ctx.op("Log", amax), ctx.const(np.array(np.log(2.0), dt))))
+    sc = ctx.op("Pow", ctx.const(np.array(2, dt)), e)
+    good = ctx.op("And", ctx.op("Greater", amax, ctx.const(np.array(0, dt))),
+                  ctx.op("And", ctx.op("Not", ctx.op("IsInf", sc)), ctx.op("Greater", sc, ctx.const(np.array(0, dt)))))
+    return ctx.op("Where", good, sc, ctx.const(np.array(1, dt)))
+
+
 def real_schur(ctx, a, shape, dt, want_z):
-    """(T standardized, Z or None, ok (..., 1, 1), top (..., n) or None, wr, wi) of real ``a``."""
-    h, q = hessenberg_qz(ctx, a, shape, dt, want_z)
+    """(T standardized, Z or None, ok (..., 1, 1), top (..., n) or None, wr, wi, scale) of real
+    ``a``: T, wr and wi are those of ``a / scale`` (:func:`pow2_scale`); multiply them by
+    ``scale`` (..., 1, 1) for ``a``'s."""
+    sc = pow2_scale(ctx, a, dt)
+    h, q = hessenberg_qz(ctx, ctx.op("Div", a, sc), shape, dt, want_z)
     t, z, ok = francis_qr(ctx, h, q, shape, dt)
     t, z, top, wr, wi = standardize(ctx, t, z, shape, dt)
-    return t, z, ok, top, wr, wi
+    return t, z, ok, top, wr, wi, sc
 
 
 @register(PIPELINE, "schur")
@@ -458,8 +474,8 @@ def schur(ctx, a, *, compute_schur_vectors=True, sort_eig_vals=False, select_cal
     aval = ctx.in_avals[0]
     dt = real_float_dtype(aval, "schur")
     shape = tuple(aval.shape)
-    t, z, ok, *_ = real_schur(ctx, a, shape, dt, compute_schur_vectors)
-    t = nan_where_failed(ctx, ok, t, dt)
+    t, z, ok, _, _, _, sc = real_schur(ctx, a, shape, dt, compute_schur_vectors)
+    t = nan_where_failed(ctx, ok, ctx.op("Mul", t, sc), dt)
     if not compute_schur_vectors:
         return (t,)
     return t, nan_where_failed(ctx, ok, z, dt)
