@@ -54,9 +54,11 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
                           "zeta", "polygamma", "bessel_i0e", "bessel_i1e"),
     "linalg_factor": ("cholesky", "lu", "lu_pivots_to_permutation", "triangular_solve", "symmetric_product",
                       "cholesky_update", "tridiagonal_solve"),
-    "linalg_qr": ("geqrf", "householder_product", "qr", "ormqr"),
+    "linalg_qr": ("geqrf", "householder_product", "qr", "ormqr", "geqp3"),
     "linalg_eig": ("eigh", "svd"),
     "linalg_reduce": ("hessenberg", "tridiagonal"),
+    "linalg_schur": ("schur",),
+    "linalg_geev": ("eig",),
     # onnx_ir only (legacy frozen after the flip)
     "placement": ("optimization_barrier", "device_put", "sharding_constraint", "layout_constraint",
                   "reshard", "pvary", "name", "shard_map", "composite", "custom_vmap_call", "call"),

@@ -33,10 +33,6 @@ _RNG = ("random: only the default threefry2x32 PRNG (keys, bits, split, fold_in)
 
 UNSUPPORTED: dict[str, tuple[str, str]] = {
     # ---- other branches are lowering these right now ------------------------------
-    "eig": ("the general (non-symmetric) eigendecomposition is not lowered (complex eigenpairs)",
-            "jnp.linalg.eigh for symmetric/Hermitian matrices, or compute it outside the model"),
-    "geqp3": ("QR with column pivoting is not lowered", "jnp.linalg.qr (no pivoting)"),
-    "schur": ("the Schur decomposition is not lowered", "compute it outside the model"),
     **{p: _RNG for p in (
         "random_gamma", "threefry4x32", "philox2x32", "philox4x32", "rng_bit_generator", "rng_uniform")},
     # ---- multi-device collectives --------------------------------------------------

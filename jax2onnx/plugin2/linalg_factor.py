@@ -13,7 +13,7 @@ included — are vectorised, never unrolled. float32 and float64.
 | ``lu`` | Gaussian elimination with partial pivoting (LAPACK ``getrf``: first max-\\|·\\| row wins, NaN never chosen unless in the first slot; a zero pivot column is left unscaled, so singular input gives finite LU as in LAPACK) | ~35 | min(m,n) iterations, O(mn) each |
 | ``lu_pivots_to_permutation`` | the row swaps applied to ``iota`` | ~12 | k iterations |
 | ``triangular_solve`` | reduced to a left, non-transposed solve (transposes of ``a``/``b``), then forward or backward substitution, one row of the solution per iteration | ~10 | n iterations, O(n·nrhs) each |
-| ``tridiagonal_solve`` | LAPACK ``gtsv``: elimination with neighbour-row pivoting, then back substitution; singular → NaN as JAX | ~45 + ~15 | 2 loops of m iterations |
+| ``tridiagonal_solve`` | LAPACK ``gtsv``: elimination with neighbour-row pivoting, then back substitution; singular → NaN as JAX. ``perturb_singular=True``: JAX's CPU kernel (``xLAGTF`` + ``xLAGTS``, tiny pivots perturbed) | ~45 + ~15 (~50 + ~45) | 2 loops of m iterations |
 | ``cholesky_update`` | one Givens rotation (JAX's ``drotg``) per row | ~25 | n iterations |
 | ``symmetric_product`` | ``alpha a aᵀ + beta c`` (one MatMul) | – | – |
 
@@ -246,11 +246,11 @@ def tridiagonal_solve(ctx, dl, d, du, b, *, perturb_singular=False, **_):
     """LAPACK ``gtsv``: Gaussian elimination with partial pivoting between neighbouring
     rows (fill-in on the second superdiagonal), then back substitution; a singular
     system gives NaN as JAX's CPU lowering. One ``Loop`` for each phase (~45 / ~15 body
-    nodes). ``perturb_singular=True`` is not supported."""
-    if perturb_singular:
-        raise NotImplementedError("tridiagonal_solve(perturb_singular=True) is not supported")
+    nodes). ``perturb_singular=True``: :func:`tridiagonal_solve_perturbed`."""
     d_aval, b_aval = ctx.in_avals[1], ctx.in_avals[3]
     dt = real_float_dtype(b_aval, "tridiagonal_solve")
+    if perturb_singular:
+        return tridiagonal_solve_perturbed(ctx, dl, d, du, b, dt)
     m = d_aval.shape[-1]
     batch = tuple(d_aval.shape[:-1])
     zero = ctx.const(np.array(0, dt))
@@ -320,3 +320,134 @@ def tridiagonal_solve(ctx, dl, d, du, b, *, perturb_singular=False, **_):
     x, = loop(ctx, ctx.const(np.array(m, np.int64)), [zeros(ctx, b_aval.shape, dt)], [(dt, tuple(b_aval.shape))],
               back, "gtsv_solve")
     return ctx.op("Where", ctx.op("Unsqueeze", ok, axes(ctx, -1)), x, ctx.const(np.array(np.nan, dt)))
+
+
+def _perturb_pivot(s, p, row, perturb, dt, divide=False):
+    """JAX's ``MaybePerturbPivot`` (from LAPACK ``xLAGTS``) in closed form: a pivot with
+    ``|p| < min(1, max|row|·safemin)`` (zero included) grows by ``P, 2P, 4P, …``
+    (``P = max(perturb, safemin)`` with p's sign) until it is not; a tiny nonzero pivot
+    that is large enough relative to the row is scaled by ``1/safemin`` with the row.
+    Returns ``row · (1/p)`` (``row / p`` with ``divide``, as the kernel's 1×1 case)."""
+    fi = np.finfo(dt)
+    safemin = float(fi.tiny)
+    one, zero = s.const(np.array(1, dt)), s.const(np.array(0, dt))
+    ap = s.op("Abs", p)
+    # copysign(., p) reads p's sign bit (1/-0 = -inf); but a -0.0 computed in the graph
+    # usually reaches here as +0.0 (onnxruntime's Where drops the sign of zero)
+    sign = s.op("Where", s.op("Less", s.op("Reciprocal", p), zero), s.const(np.array(-1, dt)), one)
+    big_p = s.op("Max", s.op("Abs", perturb), s.const(np.array(safemin, dt)))
+    mf = s.op("ReduceMax", s.op("Abs", row), axes(s, -1), keepdims=0)           # (..., 1)
+    thr = s.op("Min", one, s.op("Mul", mf, s.const(np.array(safemin, dt))))
+    scale = s.op("And", s.op("And", s.op("Less", ap, s.const(np.array(safemin, dt))), s.op("Not", s.op("Equal", ap, zero))),
+                 s.op("GreaterOrEqual", ap, s.op("Mul", mf, s.const(np.array(safemin, dt)))))
+    grow = s.op("And", s.op("Not", scale), s.op("Or", s.op("Equal", ap, zero), s.op("Less", ap, thr)))
+    steps = s.op("Ceil", s.op("Div", s.op("Log", s.op("Add", s.op("Div", s.op("Max", s.op("Sub", thr, ap), zero), big_p), one)),
+                                s.const(np.array(np.log(2.0), dt))))
+    steps = s.op("Max", steps, one)
+    g = s.op("Add", ap, s.op("Mul", big_p, s.op("Sub", s.op("Pow", s.const(np.array(2, dt)), steps), one)))
+    steps = s.op("Where", s.op("Less", g, thr), s.op("Add", steps, one), steps)     # log rounding, one fix-up
+    g = s.op("Add", ap, s.op("Mul", big_p, s.op("Sub", s.op("Pow", s.const(np.array(2, dt)), steps), one)))
+    bignum = s.const(np.array(1 / safemin, dt))
+    p = s.op("Where", grow, s.op("Mul", sign, g), s.op("Where", scale, s.op("Mul", p, bignum), p))
+    row = s.op("Where", s.op("Unsqueeze", scale, axes(s, -1)), s.op("Mul", row, bignum), row)
+    if divide:
+        return s.op("Div", row, s.op("Unsqueeze", p, axes(s, -1)))
+    return s.op("Mul", row, s.op("Unsqueeze", s.op("Reciprocal", p), axes(s, -1)))
+
+
+def tridiagonal_solve_perturbed(ctx, dl, d, du, b, dt):
+    """``tridiagonal_solve(perturb_singular=True)`` as JAX's CPU kernel (LAPACK ``xLAGTF`` +
+    ``xLAGTS``): elimination with row interchanges chosen by scaled pivots
+    (``|u_kk|/scale_k`` vs ``|l_k+1|/scale_k+1``), the forward solve fused into it, then back
+    substitution in which a (nearly) zero pivot is perturbed by ``eps·max|U|``
+    (:func:`_perturb_pivot`), so numerically singular systems give a finite solution
+    (inverse iteration). Two ``Loop``s of m-1 / m iterations (~60 / ~45 body nodes).
+    Bit-exact with JAX in the catalog; one known difference: a pivot that is exactly
+    -0.0 is perturbed towards + (JAX: towards -), because onnxruntime's ``Where`` does not
+    keep the sign of a zero, so that solution component has the opposite sign."""
+    d_aval, b_aval = ctx.in_avals[1], ctx.in_avals[3]
+    m = d_aval.shape[-1]
+    batch = tuple(d_aval.shape[:-1])
+    zero, one = ctx.const(np.array(0, dt)), ctx.const(np.array(1, dt))
+    eps = float(np.finfo(dt).eps)
+    idx = ctx.const(np.arange(m, dtype=np.int64))
+    rows = ctx.const(row_ids(m))
+    vec, sc = (dt, batch + (m,)), (dt, batch + (1,))
+
+    def pick(s, v, i1):
+        return s.op("Gather", v, i1, axis=-1)                                  # (..., 1)
+
+    def put(s, v, i, val):
+        return s.op("Where", s.op("Equal", idx, i), val, v)
+
+    if m == 1:
+        row = b                                                                # (..., 1, n)
+        p = d                                                                  # (..., 1)
+        return _perturb_pivot(ctx, p, row, ctx.op("Mul", ctx.op("Abs", p), ctx.const(np.array(eps, dt))), dt, divide=True)
+
+    d0 = ctx.op("Gather", d, ctx.const(np.array([0], np.int64)), axis=-1)
+    du0 = ctx.op("Gather", du, ctx.const(np.array([0], np.int64)), axis=-1)
+    maxu0 = ctx.op("Max", ctx.op("Abs", d0), ctx.op("Abs", du0))
+    scale0 = ctx.op("Add", ctx.op("Abs", d0), ctx.op("Abs", du0))
+    u1_0 = ctx.op("Where", ctx.const(np.arange(m) == 0), du, zero)
+    last_k = ctx.const(np.array(m - 2, np.int64))
+
+    def fwd(s, it, u0, u1, u2, x, scale1, maxu):
+        i1, j = as_vector(s, it), s.op("Add", it, s.const(np.array(1, np.int64)))
+        j1 = as_vector(s, j)
+        dk1, sk1, supk1 = pick(s, d, j1), pick(s, dl, j1), pick(s, du, j1)
+        inner = s.op("Less", it, last_k)                                       # k < n-2
+        scale2 = s.op("Add", s.op("Abs", sk1), s.op("Abs", dk1))
+        scale2 = s.op("Add", scale2, s.op("Where", inner, s.op("Abs", supk1), zero))
+        uk0, uk1 = pick(s, u0, i1), pick(s, u1, i1)
+        xk, xk1 = take_row(s, x, i1), take_row(s, x, j1)                        # (..., 1, n)
+        no_sub = s.op("Equal", sk1, zero)
+        piv1 = s.op("Where", s.op("Equal", uk0, zero), zero, s.op("Div", s.op("Abs", uk0), s.op("Where", s.op("Equal", scale1, zero), one, scale1)))
+        piv2 = s.op("Div", s.op("Abs", sk1), s.op("Where", s.op("Equal", scale2, zero), one, scale2))
+        keep = s.op("And", s.op("Not", no_sub), s.op("LessOrEqual", piv2, piv1))
+        swap = s.op("And", s.op("Not", no_sub), s.op("Not", keep))
+        f_keep = s.op("Div", sk1, s.op("Where", s.op("Equal", uk0, zero), one, uk0))
+        f_swap = s.op("Div", uk0, s.op("Where", no_sub, one, sk1))
+        # row k+1 (and k on a swap)
+        n_uk0 = s.op("Where", swap, sk1, uk0)
+        n_uk1 = s.op("Where", swap, dk1, uk1)
+        n_uk2 = s.op("Where", s.op("And", swap, inner), supk1, zero)
+        uj0_keep, uj0_swap = s.op("Sub", dk1, s.op("Mul", f_keep, uk1)), s.op("Sub", uk1, s.op("Mul", f_swap, dk1))
+        n_uj0 = s.op("Where", keep, uj0_keep, s.op("Where", swap, uj0_swap, dk1))
+        n_uj1 = s.op("Where", swap, s.op("Where", inner, s.op("Neg", s.op("Mul", f_swap, supk1)), zero), supk1)
+        fk_row, fs_row = s.op("Unsqueeze", f_keep, axes(s, -1)), s.op("Unsqueeze", f_swap, axes(s, -1))
+        keep_r, swap_r = s.op("Unsqueeze", keep, axes(s, -1)), s.op("Unsqueeze", swap, axes(s, -1))
+        n_xk1 = s.op("Where", keep_r, s.op("Sub", xk1, s.op("Mul", fk_row, xk)),
+                     s.op("Where", swap_r, s.op("Sub", xk, s.op("Mul", fs_row, xk1)), xk1))
+        n_xk = s.op("Where", swap_r, xk1, xk)
+        scale1 = s.op("Where", swap, s.op("Add", s.op("Abs", n_uj0), s.op("Abs", n_uj1)), scale2)
+        u0 = put(s, put(s, u0, it, n_uk0), j, n_uj0)
+        u1 = put(s, put(s, u1, it, n_uk1), j, n_uj1)
+        u2 = put(s, u2, it, n_uk2)
+        x = s.op("Where", s.op("Equal", rows, it), n_xk, s.op("Where", s.op("Equal", rows, j), n_xk1, x))
+        rowmax = s.op("Max", s.op("Max", s.op("Abs", n_uk0), s.op("Abs", n_uk1)), s.op("Abs", n_uk2))
+        maxu = s.op("Where", inner, s.op("Max", maxu, rowmax), maxu)
+        return [u0, u1, u2, x, scale1, maxu]
+
+    u0, u1, u2, x, _, maxu = loop(
+        ctx, ctx.const(np.array(m - 1, np.int64)),
+        [d, u1_0, ctx.op("Expand", zero, ctx.shape(batch + (m,))), b, scale0, maxu0],
+        [vec, vec, vec, (dt, tuple(b_aval.shape)), sc, sc], fwd, "lagtf")
+    last = ctx.op("Gather", u0, ctx.const(np.array([m - 1], np.int64)), axis=-1)
+    perturb = ctx.op("Mul", ctx.op("Max", maxu, ctx.op("Abs", last)), ctx.const(np.array(eps, dt)))
+    top = ctx.const(np.array(m - 1, np.int64))
+
+    def back(s, it, xs):
+        i = s.op("Sub", top, it)
+        i1 = as_vector(s, i)
+        j1 = as_vector(s, s.op("Min", s.op("Add", i, s.const(np.array(1, np.int64))), top))
+        k1 = as_vector(s, s.op("Min", s.op("Add", i, s.const(np.array(2, np.int64))), top))
+        c1 = s.op("Where", s.op("Equal", i, top), zero, pick(s, u1, i1))
+        r = s.op("Sub", take_row(s, x, i1), s.op("Mul", s.op("Unsqueeze", c1, axes(s, -1)), take_row(s, xs, j1)))
+        r = s.op("Sub", r, s.op("Mul", s.op("Unsqueeze", pick(s, u2, i1), axes(s, -1)), take_row(s, xs, k1)))
+        r = _perturb_pivot(s, pick(s, u0, i1), r, perturb, dt)
+        return [s.op("Where", s.op("Equal", rows, i), r, xs)]
+
+    out, = loop(ctx, ctx.const(np.array(m, np.int64)), [zeros(ctx, b_aval.shape, dt)], [(dt, tuple(b_aval.shape))],
+                back, "lagts")
+    return out

@@ -254,6 +254,33 @@ _case("qr_r_only", "lax.linalg.qr", fn=lambda a: jnp.linalg.qr(a, mode="r"), inp
 _case("qr_rank_deficient", "lax.linalg.qr", fn=jnp.linalg.qr, inputs=[(5, 5)], input_gen=gen(zero_column))
 
 
+# pivoting=True: geqp3 (LAPACK dlaqp2's pivot choice), so Q, R and the permutation compare directly
+def _qrp(full=True):
+    return lambda a: lax.linalg.qr(a, pivoting=True, full_matrices=full)
+
+
+for n in (1, 2, 5, 32):
+    _case(f"qr_pivoting_{n}", "lax.linalg.qr", fn=_qrp(), inputs=[(n, n)], f64=_f64(n), **_tol(n))
+_case("qr_pivoting_batched", "lax.linalg.qr", fn=_qrp(), inputs=[_batched(5)])
+_case("qr_pivoting_tall", "lax.linalg.qr", fn=_qrp(False), inputs=[("B", 6, 4)], f64=True)
+_case("qr_pivoting_tall_complete", "lax.linalg.qr", fn=_qrp(True), inputs=[(6, 4)])
+_case("qr_pivoting_wide", "lax.linalg.qr", fn=_qrp(), inputs=[(3, 5)])
+_case("qr_pivoting_rank_deficient", "lax.linalg.qr", fn=_qrp(), inputs=[(5, 5)],
+      input_gen=gen(lambda r, s, d: (lambda a: np.concatenate([a, 2 * a[..., :1]], -1))(_normal(r, s[:-1] + (s[-1] - 1,), d))))
+_case("scipy_qr_pivoting", "jax.scipy.linalg.qr", fn=lambda a: jsl.qr(a, pivoting=True, mode="economic"),
+      inputs=[(6, 4)])
+
+
+def _geqp3(a, jpvt):
+    from jax._src.lax.linalg import geqp3
+    return geqp3(a, jpvt)
+
+
+_case("geqp3_fixed_columns", "lax.linalg.geqp3", fn=_geqp3, inputs=[("B", 5, 4), ("B", 4)],
+      input_dtypes=[np.float32, np.int32],
+      input_gen=lambda r, s, d: [_normal(r, s[0], d[0]), (r.random(s[1]) < 0.4).astype(d[1])])
+
+
 def _geqrf(a):
     from jax._src.lax.linalg import geqrf
     return geqrf(a)
@@ -388,6 +415,33 @@ for m in (1, 2, 5, 32):
 _case("tridiagonal_solve_singular", "lax.linalg.tridiagonal_solve", fn=lax.linalg.tridiagonal_solve,
       inputs=[(2, 4)] * 3 + [(2, 4, 1)],
       input_gen=lambda r, s, d: [np.zeros(s[0], d[0]), np.array([[1, 0, 1, 1], [1, 2, 3, 4]], d[1]),
+                                 np.zeros(s[2], d[2]), np.ones(s[3], d[3])])
+
+
+def _perturbed(dl, d, du, b):
+    return lax.linalg.tridiagonal_solve(dl, d, du, b, perturb_singular=True)
+
+
+def _shifted_singular(rng, shapes, dtypes):
+    """``T - λ_min I`` for a symmetric tridiagonal T (numerically singular: inverse iteration)."""
+    (bsz, m), dt = shapes[1], dtypes[1]
+    off = np.abs(rng.standard_normal((bsz, m)))
+    off[:, 0] = 0
+    diag = rng.standard_normal((bsz, m))
+    t = np.stack([np.diag(diag[k]) + np.diag(off[k, 1:], -1) + np.diag(off[k, 1:], 1) for k in range(bsz)])
+    lam = np.linalg.eigvalsh(t)[:, :1]
+    up = np.concatenate([off[:, 1:], np.zeros((bsz, 1))], -1)
+    return [off.astype(dt), (diag - lam).astype(dt), up.astype(dt), rng.standard_normal(shapes[3]).astype(dtypes[3])]
+
+
+for m in (1, 2, 5, 32):
+    _case(f"tridiagonal_solve_perturbed_{m}", "lax.linalg.tridiagonal_solve", fn=_perturbed,
+          inputs=[("B", m)] * 3 + [("B", m, 2)], input_gen=_tridiag, f64=_f64(m), **_tol(m))
+_case("tridiagonal_solve_perturbed_singular", "lax.linalg.tridiagonal_solve", fn=_perturbed,
+      inputs=[(3, 6)] * 3 + [(3, 6, 2)], input_gen=_shifted_singular, f64=True)
+_case("tridiagonal_solve_perturbed_zero", "lax.linalg.tridiagonal_solve", fn=_perturbed,
+      inputs=[(2, 4)] * 3 + [(2, 4, 1)],
+      input_gen=lambda r, s, d: [np.zeros(s[0], d[0]), np.array([[0, 0, 0, 0], [1, 0, 3, 0]], d[1]),
                                  np.zeros(s[2], d[2]), np.ones(s[3], d[3])])
 
 
