@@ -142,7 +142,7 @@ def _dims(value: ir.Value):
     return None if value.shape is None else list(value.shape.dims)
 
 
-def _replace_outputs(node: ir.Node, finals, build: _Builder) -> None:
+def replace_outputs(node: ir.Node, finals, build: _Builder) -> None:
     """Rewire every use of ``node``'s outputs to ``finals`` (graph outputs keep their names)."""
     graph = node.graph
     for old, new in zip(node.outputs, finals):
@@ -159,6 +159,23 @@ def _replace_outputs(node: ir.Node, finals, build: _Builder) -> None:
             old.name, copy.name = None, name
         elif old.uses():
             old.replace_all_uses_with(new)
+
+
+def discard(node: ir.Node) -> None:
+    """Remove ``node`` and stop its subgraphs' nodes from using outer values (else those
+    values would keep stale uses: dead initializers, wrong single-use tests)."""
+    for sub in _subgraphs(node):
+        for inner in list(sub):
+            discard_nodes_of(inner)
+    node.graph.remove(node, safe=True)
+
+
+def discard_nodes_of(node: ir.Node) -> None:
+    for sub in _subgraphs(node):
+        for inner in list(sub):
+            discard_nodes_of(inner)
+    for i in range(len(node.inputs)):
+        node.replace_input_with(i, None)
 
 
 def _rebuild(node: ir.Node, inputs, keep_outputs: list[int], attrs: dict, build: _Builder) -> ir.Node:
@@ -381,8 +398,8 @@ def _unroll(loop: _Loop, length: int, build: _Builder) -> None:
             stacked[j].append(y)
     finals = states + [_stack(node, ys[::-1] if d else ys, build, f"{node.name}_y{j}")
                        for j, (ys, (_, _, d)) in enumerate(zip(stacked, loop.stacked))]
-    _replace_outputs(node, finals, build)
-    node.graph.remove(node, safe=True)
+    replace_outputs(node, finals, build)
+    discard(node)
 
 
 # ---------------------------------------------------------------------------- 4. flattening
@@ -419,7 +436,7 @@ def _flatten(loop: _Loop, outer_len: int, build: _Builder) -> bool:
     inputs = [s[0] for s in loop.state] + xs
     attrs = {"num_scan_inputs": ir.AttrInt64("num_scan_inputs", len(xs)),
              "scan_input_directions": ir.AttrInt64s("scan_input_directions", [0] * len(xs))}
-    body.remove(inner_node)
+    body.remove(inner_node, safe=True)  # its body moves to the new node; its inputs are let go
     new = _rebuild(node, inputs, list(range(len(loop.state))), {}, build)
     new.attributes["body"] = ir.AttrGraph("body", inner.body)
     new.attributes.update(attrs)
@@ -433,13 +450,14 @@ def _optimize(model, node: ir.Node, build: _Builder, budget: int, pure_domains) 
         return False
     loop, changed = _drop_dead_state(loop, build)
     changed |= _hoist(loop, pure_domains)
+    if loop.node.op_type == "Scan":
+        from .loop_rnn import fuse_rnn  # only models with a Scan pay for the import
+
+        if fuse_rnn(loop, build):
+            return True
     length = loop.trip_count()
     if length is None:
         return changed
-    from .loop_rnn import fuse_rnn  # only models with static loops pay its import
-
-    if node.op_type == "Scan" and fuse_rnn(loop, build):
-        return True
     if 1 <= length and length * max(1, _count_nodes(loop.body)) <= budget:
         _unroll(loop, length, build)
         return True
