@@ -403,23 +403,24 @@ def _unroll(loop: _Loop, length: int, build: _Builder) -> None:
 
 
 # ---------------------------------------------------------------------------- 4. flattening
-def _flatten(loop: _Loop, outer_len: int, build: _Builder) -> bool:
-    """``Scan_M1(s){ Scan_M2(s){body} }`` → ``Scan_{M1·M2}(s){body}`` (a perfect static nest)."""
+def _flatten(loop: _Loop, outer_len: int, build: _Builder) -> ir.Node | None:
+    """``Scan_M1(s){ Scan_M2(s){body} }`` → ``Scan_{M1·M2}(s){body}`` (a perfect static nest);
+    returns the new Scan, or None when the nest is not perfect."""
     body = loop.body
     if loop.node.op_type != "Scan" or loop.stacked or len(body) != 1:
-        return False
+        return None
     inner_node = next(iter(body))
     if inner_node.op_type != "Scan" or inner_node.domain != "" or any(b.uses() for _, b, _ in loop.steps):
-        return False
+        return None
     inner = _Loop(inner_node)
     inner_len = inner.trip_count()
     if inner_len is None or inner.stacked or not inner.axes_ok or len(inner.state) != len(loop.state):
-        return False
+        return None
     for (_, b_in, b_out, _), (i_in, _, _, i_out) in zip(loop.state, inner.state):
         if i_in is not b_in or i_out is not b_out:
-            return False
+            return None
     if set(body.inputs) & _captured(inner.body, set()):
-        return False  # the inner body reads the outer step's values
+        return None  # the inner body reads the outer step's values
     xs = []
     for x, b_in, direction in inner.steps:
         if not b_in.uses():
@@ -427,7 +428,7 @@ def _flatten(loop: _Loop, outer_len: int, build: _Builder) -> bool:
             continue
         arr = _const_array(x)
         if arr is None or arr.size * outer_len > _TILE_MAX_ELEMENTS:
-            return False
+            return None
         xs.append(build.const(np.concatenate([arr[::-1] if direction else arr] * outer_len), f"{x.name}_tiled"))
     total = outer_len * inner_len
     flag = build.const(np.zeros(total, dtype=np.bool_), f"steps_{total}")
@@ -436,11 +437,13 @@ def _flatten(loop: _Loop, outer_len: int, build: _Builder) -> bool:
     inputs = [s[0] for s in loop.state] + xs
     attrs = {"num_scan_inputs": ir.AttrInt64("num_scan_inputs", len(xs)),
              "scan_input_directions": ir.AttrInt64s("scan_input_directions", [0] * len(xs))}
-    body.remove(inner_node, safe=True)  # its body moves to the new node; its inputs are let go
+    body.remove(inner_node)  # its body moves to the new node; its inputs are let go
+    for i in range(len(inner_node.inputs)):
+        inner_node.replace_input_with(i, None)
     new = _rebuild(node, inputs, list(range(len(loop.state))), {}, build)
     new.attributes["body"] = ir.AttrGraph("body", inner.body)
     new.attributes.update(attrs)
-    return True
+    return new
 
 
 # ---------------------------------------------------------------------------- driver
@@ -458,10 +461,13 @@ def _optimize(model, node: ir.Node, build: _Builder, budget: int, pure_domains) 
     length = loop.trip_count()
     if length is None:
         return changed
+    flat = _flatten(loop, length, build)  # before unrolling: one Scan beats copies of a Scan
+    if flat is not None:
+        loop, length, changed = _Loop(flat), _Loop(flat).trip_count(), True
     if 1 <= length and length * max(1, _count_nodes(loop.body)) <= budget:
         _unroll(loop, length, build)
         return True
-    return _flatten(loop, length, build) or changed
+    return changed
 
 
 def _visit(model, graph, build: _Builder, budget: int, pure_domains) -> bool:
