@@ -38,6 +38,7 @@ import numpy as np
 import onnx_ir as ir
 
 from .. import flags
+from .passes import subgraphs
 
 __all__ = ["optimize_loops", "LOOP_OPS"]
 
@@ -53,16 +54,8 @@ _TILE_MAX_ELEMENTS = 1 << 16
 
 
 # ---------------------------------------------------------------------------- graph helpers
-def _subgraphs(node: ir.Node):
-    for attr in node.attributes.values():
-        if attr.type == ir.AttributeType.GRAPH:
-            yield attr.as_graph()
-        elif attr.type == ir.AttributeType.GRAPHS:
-            yield from attr.as_graphs()
-
-
 def _count_nodes(graph) -> int:
-    return sum(1 + sum(_count_nodes(s) for s in _subgraphs(n)) for n in graph)
+    return sum(1 + sum(_count_nodes(s) for s in subgraphs(n)) for n in graph)
 
 
 def _captured(graph, out: set) -> set:
@@ -72,7 +65,7 @@ def _captured(graph, out: set) -> set:
         for v in node.inputs:
             if v is not None and v not in own:
                 out.add(v)
-        for sub in _subgraphs(node):
+        for sub in subgraphs(node):
             out.update(v for v in _captured(sub, set()) if v not in own)
         own.update(node.outputs)
     return out
@@ -81,7 +74,7 @@ def _captured(graph, out: set) -> set:
 def _reads(node: ir.Node) -> list:
     """Everything ``node`` depends on: its inputs and what its subgraphs capture."""
     reads = [v for v in node.inputs if v is not None]
-    for sub in _subgraphs(node):
+    for sub in subgraphs(node):
         reads.extend(_captured(sub, set()))
     return reads
 
@@ -164,14 +157,14 @@ def replace_outputs(node: ir.Node, finals, build: _Builder) -> None:
 def discard(node: ir.Node) -> None:
     """Remove ``node`` and stop its subgraphs' nodes from using outer values (else those
     values would keep stale uses: dead initializers, wrong single-use tests)."""
-    for sub in _subgraphs(node):
+    for sub in subgraphs(node):
         for inner in list(sub):
             discard_nodes_of(inner)
     node.graph.remove(node, safe=True)
 
 
 def discard_nodes_of(node: ir.Node) -> None:
-    for sub in _subgraphs(node):
+    for sub in subgraphs(node):
         for inner in list(sub):
             discard_nodes_of(inner)
     for i in range(len(node.inputs)):
@@ -284,7 +277,7 @@ def _drop_dead_state(loop: _Loop, build: _Builder) -> tuple[_Loop, bool]:
 def _owner(graph, stop) -> ir.Node | None:
     """The node whose attribute holds ``graph`` (searching ``stop`` and its subgraphs)."""
     for node in stop:
-        for sub in _subgraphs(node):
+        for sub in subgraphs(node):
             if sub is graph:
                 return node
             found = _owner(graph, sub)
@@ -475,7 +468,7 @@ def _visit(model, graph, build: _Builder, budget: int, pure_domains) -> bool:
     for node in list(graph):
         if node.graph is not graph:  # removed or moved by an earlier rewrite
             continue
-        for sub in list(_subgraphs(node)):
+        for sub in list(subgraphs(node)):
             changed |= _visit(model, sub, build, budget, pure_domains)
         if node.op_type in LOOP_OPS and node.domain == "":
             changed |= _optimize(model, node, build, budget, pure_domains)
