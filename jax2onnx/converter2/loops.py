@@ -10,6 +10,11 @@ kernels. The rules below cut both without changing a number:
    all come from outside the body (or from hoisted nodes) moves in front of the loop.
    Random ops stay; so do nodes whose result is a body output. A nested loop's
    invariants move out one level per enclosing loop, innermost first.
+   **Sinking**, its mirror image: row-wise work (elementwise ops, reductions over
+   non-stacked axes) that only feeds one stacked ``Scan`` output and depends on one
+   per-step value ``v`` runs once after the loop on the stacked ``v`` (``sum(p * p)``
+   per step → one ``ReduceSum`` over all steps); when ``v`` is also the state, only if
+   copying it per step is cheap (≤ 1024 elements).
 3. **unrolling** — a ``Scan`` over a static length (``lax.scan``, a static ``fori_loop``)
    becomes copies of its body when
    ``trip count × body nodes`` (nested subgraphs counted) is at most the budget
@@ -48,6 +53,9 @@ LOOP_OPS = frozenset({"Loop", "Scan"})
 #: ops whose result differs from run to run: never moved out of a loop
 _NONDETERMINISTIC = frozenset({"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
                                "Multinomial", "Bernoulli"})
+
+#: largest per-step value (static elements) copied to sink work after a loop
+_SINK_COPY_MAX_ELEMENTS = 1024
 
 #: largest constant a flattened nest may tile (elements)
 _TILE_MAX_ELEMENTS = 1 << 16
@@ -314,6 +322,110 @@ def _hoist(loop: _Loop, pure_domains) -> bool:
     return True
 
 
+# ---------------------------------------------------------------------------- 2b. sinking
+#: ops that compute each stacked row on its own (constants broadcast from the right)
+_ROWWISE = frozenset({"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Neg", "Abs", "Exp", "Log", "Sqrt",
+                      "Tanh", "Sigmoid", "Relu", "Cast", "Sin", "Cos", "Erf", "Reciprocal", "Not", "And", "Or",
+                      "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "IsNaN", "Where"})
+_REDUCE = frozenset({"ReduceSum", "ReduceMax", "ReduceMin", "ReduceMean", "ReduceProd", "ReduceSumSquare",
+                     "ReduceL1", "ReduceL2"})
+
+
+def _rank(v: ir.Value):
+    return None if v.shape is None else len(v.shape)
+
+
+def _sinkable(node: ir.Node, body) -> bool:
+    if node.graph is not body or node.domain != "" or len(node.outputs) != 1:
+        return False
+    if node.op_type in _REDUCE:
+        axes = node.inputs[1] if len(node.inputs) > 1 else None
+        return (_const_array(axes) is not None or node.attributes.get("axes") is not None) \
+            and not (node.attributes.get("noop_with_empty_axes") and node.attributes["noop_with_empty_axes"].value)
+    if node.op_type not in _ROWWISE:
+        return False
+    out_rank = _rank(node.outputs[0])
+    # a constant may not add leading axes (it would broadcast across the stacked axis)
+    return out_rank is not None and all(_const_array(v) is None or v.const_value.numpy().ndim <= out_rank
+                                        for v in node.inputs if v is not None)
+
+
+def _sink(loop: _Loop, build: _Builder) -> bool:
+    """Per-step work that only feeds one stacked output (``sum(p * p)`` per step) runs once
+    after the loop on the stacked input of that work (a reduction's axes shift by one)."""
+    body, node = loop.body, loop.node
+    if node.op_type != "Scan":
+        return False
+    changed = False
+    for j, (y, out, _) in enumerate(loop.stacked):
+        if not out.uses() and not out.is_graph_output():
+            continue
+        if sum(1 for o in body.outputs if o is y) != 1:
+            continue
+        cone, frontier = [], {y}
+        grown = True
+        while grown:
+            grown = False
+            for v in list(frontier):
+                p = v.producer()
+                if p is None or not _sinkable(p, body) or (v is not y and v.is_graph_output()):
+                    continue
+                if any(user not in cone for user, _ in v.uses()):
+                    continue
+                cone.append(p)
+                frontier.discard(v)
+                frontier.update(i for i in p.inputs if i is not None and _const_array(i) is None)
+                grown = True
+        if len(frontier) != 1 or not cone:
+            continue
+        (f,) = frontier
+        if f.producer() is None or f.producer().graph is not body or f.shape is None:
+            continue  # a body input or an outer value: nothing per step to save
+        needs_copy = f.is_graph_output()
+        per_row = int(np.prod([d for d in f.shape.dims if isinstance(d, int)]))
+        if needs_copy and (len(cone) < 2 or per_row > _SINK_COPY_MAX_ELEMENTS):
+            continue  # a copy per step (the value is also the state) must stay cheap
+        src = f
+        if needs_copy:
+            (src,) = build.node(next(iter(cone[::-1])), "Identity", [f], [(f.type, _dims(f))], f"{f.name}_stacked")
+        k = list(body.outputs).index(y)
+        body.outputs[k] = src
+        steps = out.shape.dims[0] if out.shape is not None else None
+        stacked = ir.Value(type=f.type, shape=ir.Shape([steps, *f.shape.dims]))  # stands for ``out``
+        mapping = {f: stacked}
+        after = []
+        for p in reversed(cone):  # producers first
+            inputs = [mapping.get(v, v) for v in p.inputs]
+            attrs = dict(p.attributes)
+            if p.op_type in _REDUCE:
+                if len(p.inputs) > 1 and p.inputs[1] is not None:
+                    axes = _const_array(p.inputs[1]).reshape(-1)
+                    inputs[1] = build.const(np.where(axes >= 0, axes + 1, axes).astype(np.int64), "axes_sunk")
+                else:
+                    axes = [int(a) for a in p.attributes["axes"].as_ints()]
+                    attrs["axes"] = ir.AttrInt64s("axes", [a + 1 if a >= 0 else a for a in axes])
+            o = p.outputs[0]
+            new_out = ir.Value(name=f"{o.name}_rows", type=o.type,
+                               shape=None if o.shape is None else ir.Shape([steps, *o.shape.dims]))
+            after.append(ir.Node("", p.op_type, inputs, list(attrs.values()), outputs=[new_out], name=f"{p.name}_rows"))
+            mapping[o] = new_out
+        final = mapping[y]
+        out.replace_all_uses_with(final, replace_graph_outputs=True)
+        if out.is_graph_output() or final.is_graph_output():
+            name = out.name
+            out.name, final.name = f"{name}_rows_in", name
+        node.outputs[len(loop.state) + j].type = stacked.type
+        node.outputs[len(loop.state) + j].shape = stacked.shape
+        node.graph.insert_after(node, after)
+        for n_ in after:  # the Scan output (now the stacked frontier) feeds the sunk nodes
+            for i, v in enumerate(n_.inputs):
+                if v is stacked:
+                    n_.replace_input_with(i, out)
+        _remove_dead_nodes(body)
+        changed = True
+    return changed
+
+
 # ---------------------------------------------------------------------------- 3. unrolling
 def _inline_copy(body, node: ir.Node, bound: list, suffix: str) -> list:
     """A copy of ``body`` inserted before ``node``, its inputs bound to ``bound`` (None:
@@ -446,6 +558,7 @@ def _optimize(model, node: ir.Node, build: _Builder, budget: int, pure_domains) 
         return False
     loop, changed = _drop_dead_state(loop, build)
     changed |= _hoist(loop, pure_domains)
+    changed |= _sink(loop, build)
     if loop.node.op_type == "Scan":
         from .loop_rnn import fuse_rnn  # only models with a Scan pay for the import
 

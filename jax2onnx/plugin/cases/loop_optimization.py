@@ -3,7 +3,8 @@
 Each case checks the structural effect on the onnx_ir graph (``check=``) besides the
 numbers: small static scans unrolled (no ``Scan`` left, scan inputs pre-split), a
 symbolic or long scan kept, a ``fori_loop`` nest flattened into one ``Scan``,
-invariant work moved out of ``Scan``/``Loop`` bodies (also two levels out), an unused
+invariant work moved out of ``Scan``/``Loop`` bodies (also two levels out), per-step
+work on a stacked output sunk after the loop, an unused
 loop counter dropped, GRU cells scanned over a sequence turned into one ``GRU``.
 """
 
@@ -164,6 +165,20 @@ testcase(F, "while_invariant_hoisted", "lax.while_loop", fn=while_invariant, inp
 testcase(F, "nested_invariant_hoisted", "lax.scan", fn=nested_invariant,
          inputs=[(3,), ("B", 3), ("T", "B", 3)], static=False, expect_ops=("Scan", "Loop"),
          check=_only_main("Cos"), ir_only=LEGACY_FROZEN)
+
+
+def scan_energy(c):
+    """``sum(p * p)`` per step only feeds the stacked output: one ReduceSum after the loop."""
+
+    def step(c, _):
+        c = jnp.tanh(c * 0.9 + 0.1) * 1.1
+        return c, jnp.sum(c * c, axis=-1)
+
+    return lax.scan(step, c, None, length=60)
+
+
+testcase(F, "stacked_reduction_sunk", "lax.scan", fn=scan_energy, inputs=[("B", 5)], f64=True,
+         check=lambda m: (_scan_kept(m), _only_main("ReduceSum")(m)), ir_only=LEGACY_FROZEN)
 
 
 # ---- GRU cells over a sequence ----------------------------------------------------------------------
