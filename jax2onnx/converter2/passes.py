@@ -15,6 +15,7 @@ costs more than a small conversion may spend:
 * dead-node removal without per-node schema look-ups;
 * Transposes fused or cancelled, also across a chain of elementwise nodes with
   constant side inputs (a bias ``Add``, a ``Relu``) between two of them;
+* ``Slice`` of a ``Slice`` fused (:mod:`jax2onnx.converter2.slices`);
 * loops made cheaper to run (:mod:`jax2onnx.converter2.loops`: dead state, hoisting,
   unrolling, flattening), only when the model has a ``Loop`` or ``Scan``.
 
@@ -721,6 +722,10 @@ def optimize(model: ir.Model) -> ir.Model:
         return model
     sweep = Sweep(model)
     RemoveNoOpPass(sweep).call(model)
+    if "Slice" in sweep.op_types:
+        from .slices import fuse_slices
+
+        fuse_slices(model, list(sweep.live({"Slice"})))
     if not sweep.op_types.isdisjoint(_LOOP_OPS):
         from .loops import optimize_loops  # only models with loops pay for the import
 

@@ -111,8 +111,14 @@ def _if_chain(ctx, index, branches, operands, start: int):
     n_out = len(ctx.out_avals)
     rest = branches[start:]
     if len(rest) == 2 and start == 0:
-        # the usual cond: index is 0 or 1, so a Cast to bool is the predicate
-        pred = ctx.op("Cast", index, to=ir.DataType.BOOL)
+        # the usual cond: index is 0 or 1, so a Cast to bool is the predicate; JAX's
+        # index is often convert_element_type of a bool, which then is the predicate
+        src = index.producer()
+        if src is not None and src.op_type == "Cast" and src.inputs[0] is not None \
+                and src.inputs[0].dtype == ir.DataType.BOOL:
+            pred = src.inputs[0]
+        else:
+            pred = ctx.op("Cast", index, to=ir.DataType.BOOL)
         then_g = _branch_graph(ctx, rest[1], operands, ctx.fresh("then"))
         else_g = _branch_graph(ctx, rest[0], operands, ctx.fresh("else"))
     else:
