@@ -134,7 +134,7 @@ LOOP_UNROLL_BUDGET = 128
 
 
 def loop_unroll_budget() -> int:
-    """``JAX2ONNX_LOOP_UNROLL``: a static ``Scan``/``Loop`` is unrolled when trip count ×
+    """``JAX2ONNX_LOOP_UNROLL``: a ``Scan`` over a static length is unrolled when trip count ×
     body nodes (nested subgraphs included) is at most this (default
     :data:`LOOP_UNROLL_BUDGET`); ``0`` keeps every loop (docs/loop_optimization.md)."""
     raw = os.environ.get("JAX2ONNX_LOOP_UNROLL", "").strip()
