@@ -15,8 +15,11 @@ Models (sizes chosen to match the issue):
 * ``bert``    — a Hugging Face-style BERT encoder written in plain Flax Linen (2 layers,
   d=256, 4 heads, seq 128, exact erf GELU, attention as einsum + softmax, LayerNorm
   by hand): no component patch applies, so every macro op comes from pattern fusion.
-* ``physics`` — a scan-based stepper: 64 symplectic-Euler steps of particles in a
-  learned force field (``lax.scan``).
+* ``physics``  — the issue's stepper: a scan of 50 steps on a 64×64 grid, each step a
+  ``fori_loop`` (4 heat-equation sub-steps), a ``cond`` and a ``while_loop``.
+* ``particles`` — 64 symplectic-Euler steps of particles in a learned force field
+  (``lax.scan``; this row was called ``physics`` before).
+* ``gru``      — ``nnx.RNN(nnx.GRUCell)`` over 50 steps, hidden 32, a Linear head.
 """
 
 from __future__ import annotations
@@ -199,6 +202,44 @@ def _sym(name: str):
 
 # ---------------------------------------------------------------------------- physics
 def _build_physics():
+    """The issue's stepper: a scan of 50 steps on a 64×64 grid, each step a fori_loop of
+    4 explicit heat-equation sub-steps, a cond (rescale when the maximum exceeds 1) and a
+    while_loop (fixed-point iteration of an implicit reaction term, ≤ 10 iterations)."""
+    import jax.numpy as jnp
+    from jax import lax
+
+    from jax2onnx.plugin.cases.examples_control_flow import _heat_step  # the catalog's stencil
+
+    def physics(u0):
+        def step(u, _):
+            u = lax.fori_loop(0, 4, lambda i, v: _heat_step(v), u)
+            m = jnp.max(u)
+            u = lax.cond(m > 1.0, lambda v: v / m, lambda v: v, u)
+
+            def unconverged(s):
+                _, k, r = s
+                return jnp.logical_and(k < 10, r > 1e-5)
+
+            def relax(s):
+                w, k, _ = s
+                wn = u + 0.05 * jnp.sin(w)
+                return wn, k + 1, jnp.max(jnp.abs(wn - w))
+
+            w, _, _ = lax.while_loop(unconverged, relax, (u, jnp.int32(0), jnp.float32(1.0)))
+            return w, jnp.mean(w)
+
+        return lax.scan(step, u0, None, length=50)
+
+    def make_inputs(b, seed=0):
+        u = np.zeros((b, 64, 64), dtype=np.float32)
+        u[:, 20:44, 20:44] = 1.5  # a hot square (so the cond rescales early on)
+        u[:, 0, :] = 0.5
+        return [u + 0.01 * np.random.default_rng(seed).random(u.shape).astype(np.float32)]
+
+    return physics, [("B", 64, 64)], make_inputs
+
+
+def _build_particles():
     import jax
     import jax.numpy as jnp
     from flax import nnx
@@ -326,6 +367,31 @@ def _build_bert():
     return bert, [spec, spec], make_inputs
 
 
+# ---------------------------------------------------------------------------- GRU
+def _build_gru():
+    """``nnx.RNN(nnx.GRUCell)`` over 50 steps (16 features in, hidden 32), a Linear head."""
+    import jax.numpy as jnp
+    from flax import nnx
+
+    t, d_in, hidden = 50, 16, 32
+
+    class GRUSeq(nnx.Module):
+        def __init__(self, *, rngs):
+            self.rnn = nnx.RNN(nnx.GRUCell(d_in, hidden, rngs=rngs))
+            self.head = nnx.Linear(hidden, 4, rngs=rngs)
+
+        def __call__(self, x):
+            h0 = jnp.zeros((x.shape[0], hidden), x.dtype)
+            return self.head(self.rnn(x, initial_carry=h0))
+
+    model = GRUSeq(rngs=nnx.Rngs(0))
+
+    def make_inputs(b, seed=0):
+        return [np.random.default_rng(seed).standard_normal((b, t, d_in)).astype(np.float32)]
+
+    return model, [("B", t, d_in)], make_inputs
+
+
 MODELS: dict[str, ModelEntry] = {
     e.name: e
     for e in [
@@ -334,6 +400,8 @@ MODELS: dict[str, ModelEntry] = {
         ModelEntry("vit_s16", _build_vit, "ViT-S/16-like, 224×224×3, d=384, 12 blocks, 6 heads"),
         ModelEntry("gpt2", _build_gpt2, "GPT-2-small-like, 12 layers, d=768, 12 heads, vocab 50257, ctx 128"),
         ModelEntry("bert", _build_bert, "BERT encoder in plain Linen, 2 layers, d=256, 4 heads, seq 128"),
-        ModelEntry("physics", _build_physics, "lax.scan stepper, 64 steps, 32 particles, learned force"),
+        ModelEntry("physics", _build_physics, "scan of 50 steps on a 64×64 grid: fori_loop, cond, while_loop per step"),
+        ModelEntry("particles", _build_particles, "lax.scan stepper, 64 steps, 32 particles, learned force"),
+        ModelEntry("gru", _build_gru, "nnx.RNN(GRUCell) over 50 steps, 16 → 32 hidden, Linear head"),
     ]
 }

@@ -20,6 +20,8 @@ __all__ = [
     "debug_ir_dump",
     "optimize_enabled",
     "fuse_enabled",
+    "loop_unroll_budget",
+    "LOOP_UNROLL_BUDGET",
     "parse_bool",
     "LEGACY_REMOVED_IN",
     "warn_legacy_selected",
@@ -125,6 +127,27 @@ def fuse_enabled() -> bool:
     """``JAX2ONNX_FUSE=0`` turns pattern fusion off (docs/fusion.md); on by default."""
     env = _env_bool("JAX2ONNX_FUSE")
     return True if env is None else env
+
+
+#: default of :func:`loop_unroll_budget`: nodes a static loop may grow into when unrolled
+LOOP_UNROLL_BUDGET = 128
+
+
+def loop_unroll_budget() -> int:
+    """``JAX2ONNX_LOOP_UNROLL``: a ``Scan`` over a static length is unrolled when trip count ×
+    body nodes (nested subgraphs included) is at most this (default
+    :data:`LOOP_UNROLL_BUDGET`); ``0`` keeps every loop (docs/loop_optimization.md)."""
+    raw = os.environ.get("JAX2ONNX_LOOP_UNROLL", "").strip()
+    if not raw:
+        return LOOP_UNROLL_BUDGET
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(f"JAX2ONNX_LOOP_UNROLL={raw!r} is not a node budget; use a non-negative integer "
+                         f"(0 keeps every loop, default {LOOP_UNROLL_BUDGET})")
+    return value
 
 
 def xdist_worker() -> str | None:

@@ -14,7 +14,10 @@ costs more than a small conversion may spend:
   fingerprint, compared in full only on a match — never hashing every weight;
 * dead-node removal without per-node schema look-ups;
 * Transposes fused or cancelled, also across a chain of elementwise nodes with
-  constant side inputs (a bias ``Add``, a ``Relu``) between two of them.
+  constant side inputs (a bias ``Add``, a ``Relu``) between two of them;
+* ``Slice`` of a ``Slice`` fused (:mod:`jax2onnx.converter2.slices`);
+* loops made cheaper to run (:mod:`jax2onnx.converter2.loops`: dead state, hoisting,
+  unrolling, flattening), only when the model has a ``Loop`` or ``Scan``.
 
 :func:`optimize` walks the model once and gives every pass the same node list, so
 a pass whose op types do not occur costs next to nothing.
@@ -40,6 +43,9 @@ log = logging.getLogger("jax2onnx.converter2")
 
 #: the standard ops with graph attributes (bodies / branches)
 SUBGRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
+
+#: op types :mod:`jax2onnx.converter2.loops` rewrites (unrolling, hoisting, …)
+_LOOP_OPS = frozenset({"Loop", "Scan"})
 
 #: folded results larger than this (elements) are left to the runtime (not free)
 FOLD_MAX_ELEMENTS = 1 << 18
@@ -716,6 +722,15 @@ def optimize(model: ir.Model) -> ir.Model:
         return model
     sweep = Sweep(model)
     RemoveNoOpPass(sweep).call(model)
+    if "Slice" in sweep.op_types:
+        from .slices import fuse_slices
+
+        fuse_slices(model, list(sweep.live({"Slice"})))
+    if not sweep.op_types.isdisjoint(_LOOP_OPS):
+        from .loops import optimize_loops  # only models with loops pay for the import
+
+        if optimize_loops(model):
+            sweep = Sweep(model)
     if "Identity" in sweep.op_types:
         _SafeIdentityElimination().call(model)
     FoldConstantsPass(sweep).call(model)

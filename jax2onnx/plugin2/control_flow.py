@@ -1,4 +1,4 @@
-"""Control flow for the onnx_ir pipeline: ``cond`` → ``If``, ``while`` / ``scan`` → ``Loop``.
+"""Control flow for the onnx_ir pipeline: ``cond`` → ``If``, ``while`` → ``Loop``, ``scan`` → ``Scan``.
 
 Branch and loop bodies are lowered by the normal eqn walk inside a subcontext
 (``ctx.subcontext``), so they capture outer values and initializers by
@@ -12,7 +12,7 @@ converter as usual.
 | ``switch`` (N branches) | ``If`` nested in the else branches |
 | constant predicate / index | the chosen branch inlined, no ``If`` |
 | ``while_loop`` / dynamic ``fori_loop`` | ``Loop`` without trip count, condition in the body |
-| ``scan`` / static ``fori_loop`` | ``Loop`` with trip count ``M``, xs gathered per iteration |
+| ``scan`` / static ``fori_loop`` | ``Scan``: xs sliced by the runtime (a bool placeholder when there are none) |
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from ..plugin.jaxpr_utils import closed_parts
 from ..plugin.registry import register
 
 PIPELINE = "onnx_ir"
-
-_INT64_MIN = np.iinfo(np.int64).min
 
 
 class _Aval:
@@ -113,8 +111,14 @@ def _if_chain(ctx, index, branches, operands, start: int):
     n_out = len(ctx.out_avals)
     rest = branches[start:]
     if len(rest) == 2 and start == 0:
-        # the usual cond: index is 0 or 1, so a Cast to bool is the predicate
-        pred = ctx.op("Cast", index, to=ir.DataType.BOOL)
+        # the usual cond: index is 0 or 1, so a Cast to bool is the predicate; JAX's
+        # index is often convert_element_type of a bool, which then is the predicate
+        src = index.producer()
+        if src is not None and src.op_type == "Cast" and src.inputs[0] is not None \
+                and src.inputs[0].dtype == ir.DataType.BOOL:
+            pred = src.inputs[0]
+        else:
+            pred = ctx.op("Cast", index, to=ir.DataType.BOOL)
         then_g = _branch_graph(ctx, rest[1], operands, ctx.fresh("then"))
         else_g = _branch_graph(ctx, rest[0], operands, ctx.fresh("else"))
     else:
@@ -215,39 +219,38 @@ def while_loop(ctx, *args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, *
 # ---- scan --------------------------------------------------------------------------------------
 @register(PIPELINE, "scan")
 def scan(ctx, *args, jaxpr, num_consts, num_carry, length, reverse, **_):
-    """``lax.scan`` → ``Loop`` with trip count ``length``; xs are gathered by (reversed)
-    iteration number and ys come out as Loop scan outputs (flipped back when reversed).
-    ``unroll`` does not change the result and is ignored."""
+    """``lax.scan`` → ONNX ``Scan``: xs are scan inputs (sliced by the runtime, no Gather),
+    ys scan outputs; ``reverse`` reverses both directions. A scan without xs (``length=``,
+    static ``fori_loop``) scans a bool ``[length]`` placeholder, which ORT runs faster than
+    a ``Loop`` with a trip count. ``unroll`` does not change the result and is ignored;
+    the loop optimizer (:mod:`jax2onnx.converter2.loops`) unrolls small static scans."""
     body_jaxpr, body_consts = closed_parts(jaxpr)
     consts = list(args[:num_consts])
     init = list(args[num_consts:num_consts + num_carry])
     xs = list(args[num_consts + num_carry:])
     carry_avals = [v.aval for v in body_jaxpr.outvars[:num_carry]]
     y_avals = [v.aval for v in body_jaxpr.outvars[num_carry:]]
-
-    trip = ctx.scalar_dim(length)  # int64 scalar; symbolic lengths read the input's shape
-    last = ctx.op("Sub", trip, ctx.const(np.array(1, dtype=np.int64))) if reverse and xs else None
+    x_avals = [v.aval for v in body_jaxpr.invars[num_consts + num_carry:]]
 
     name = ctx.fresh("scan_body")
     sub = ctx.subcontext(name)
-    it, cond_in = _loop_counter_inputs(sub)
     carried = [_carry_value(sub, a) for a in carry_avals]
-    pos = sub.op("Sub", last, it) if reverse and xs else it
-    x_t = [sub.op("Gather", x, pos, axis=0) for x in xs]
+    x_t = [_carry_value(sub, a) for a in x_avals]
+    body_inputs = carried + x_t
+    if not xs:
+        # the placeholder's slices are body inputs nobody reads
+        if isinstance(length, int):
+            xs = [ctx.const(np.zeros(length, dtype=np.bool_))]
+        else:
+            xs = [ctx.op("ConstantOfShape", ctx.dim(length), value=ir.tensor(np.zeros(1, dtype=np.bool_)))]
+        body_inputs.append(_boundary_value(sub, "step", np.bool_, ()))
     outs = sub.inline(body_jaxpr, consts + carried + x_t, body_consts)
-    keep = sub.op("Identity", cond_in)
-    body = _finish(sub, [it, cond_in, *carried], [keep, *outs],
-                   [_BOOL_AVAL, *carry_avals, *y_avals], name)
-    true = ctx.const(np.array(True))
-    res = ctx.op("Loop", trip, true, *init, body=body, num_outputs=num_carry + len(y_avals))
-    res = list(res)
-    if reverse:
-        # iteration k produced row length-1-k: flip the stacked outputs back
-        for i in range(num_carry, len(res)):
-            res[i] = ctx.op("Slice", res[i], ctx.const(np.array([-1], dtype=np.int64)),
-                            ctx.const(np.array([_INT64_MIN], dtype=np.int64)),
-                            ctx.const(np.array([0], dtype=np.int64)),
-                            ctx.const(np.array([-1], dtype=np.int64)))
+    body = _finish(sub, body_inputs, outs, [*carry_avals, *y_avals], name)
+    direction = [1 if reverse else 0]
+    res = ctx.op("Scan", *init, *xs, body=body, num_scan_inputs=len(xs),
+                 scan_input_directions=direction * len(xs),
+                 scan_output_directions=direction * len(y_avals) or None,
+                 num_outputs=num_carry + len(y_avals))
     return tuple(res)
 
 

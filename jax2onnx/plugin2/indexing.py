@@ -21,10 +21,24 @@ def _i64(ctx, values):
 
 @register(PIPELINE, "slice")
 def slice_(ctx, x, *, start_indices, limit_indices, strides=None, **_):
-    """Static Slice; limits may be symbolic (built with ctx.shape)."""
-    axes = list(range(len(start_indices)))
-    steps = list(strides) if strides is not None else [1] * len(axes)
-    return ctx.op("Slice", x, _i64(ctx, start_indices), ctx.shape(limit_indices), _i64(ctx, axes), _i64(ctx, steps))
+    """Static Slice over the axes it narrows (an axis taken whole, a symbolic batch say,
+    needs no runtime limit); limits may be symbolic (built with ctx.shape)."""
+    dims = ctx.in_avals[0].shape
+    steps = list(strides) if strides is not None else [1] * len(start_indices)
+    axes = [i for i, (s, lim, st, d) in enumerate(zip(start_indices, limit_indices, steps, dims))
+            if s != 0 or st != 1 or not _same_dim(lim, d)]
+    if not axes:
+        return x
+    pick = lambda seq: [seq[i] for i in axes]  # noqa: E731
+    return ctx.op("Slice", x, _i64(ctx, pick(start_indices)), ctx.shape(pick(limit_indices)), _i64(ctx, axes),
+                  _i64(ctx, pick(steps)))
+
+
+def _same_dim(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # an inconclusive symbolic comparison: keep the axis
+        return False
 
 
 def clamped_starts(ctx, starts, upper):

@@ -87,7 +87,7 @@ def _argmax_pairs(x):
 
 
 testcase(F, "reduce_pairs_fold", "lax.reduce", fn=_argmax_pairs, inputs=[("B", 6)], f64=True,
-         expect_ops=("Loop",), **_FROZEN)
+         **_FROZEN)  # a scan over the 6 elements: short enough for the loop optimizer to unroll
 testcase(F, "approx_max_k", "lax.approx_max_k", fn=lambda x: lax.approx_max_k(x, 3), inputs=[("B", 8)],
          f64=True, **_FROZEN)
 testcase(F, "approx_min_k_axis0", "lax.approx_min_k",
