@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-__all__ = ["installed_primitives", "IMPORTED_MODULES"]
+__all__ = ["installed_primitives", "IMPORTED_MODULES", "NOT_IN_OLDEST_JAX"]
 
 #: the public entry points whose import defines the surface users can reach
 IMPORTED_MODULES = (
@@ -31,6 +31,17 @@ IMPORTED_MODULES = (
 )
 
 _LIBRARIES = ("jax", "equinox", "flax")
+
+#: primitives the onnx_ir pipeline lowers that the oldest supported JAX (constraints/oldest.txt)
+#: does not define yet, with what that JAX does instead (docs/dependencies.md). The surface is
+#: always the installed one: there these are simply absent, and the primitives an older JAX has
+#: instead are declared in :mod:`jax2onnx.plugin.unsupported` like any other.
+NOT_IN_OLDEST_JAX = {
+    "ormqr": "no lax.linalg.ormqr primitive (its catalog cases skip)",
+    "stack": "jnp.stack traces to broadcast_in_dim + concatenate",
+    "unstack": "jnp.unstack traces to split + squeeze",
+    "tile": "jnp.tile traces to reshape + broadcast_in_dim + reshape",
+}
 
 
 def _library_of(module_name: str) -> str | None:
