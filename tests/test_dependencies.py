@@ -81,3 +81,30 @@ def test_oldest_is_older_where_it_matters():
         assert oldest[name] <= latest[name], name
     for name in ("jax", "onnx", "onnxruntime"):
         assert oldest[name].release[:2] < latest[name].release[:2], f"{name}: oldest is not a minor older"
+
+
+def _on(which: str) -> bool:
+    """The installed direct dependencies are exactly the ``which`` set."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pins = _pins(which)
+    try:
+        return all(Version(version(r.name)) == pins[canonicalize_name(r.name)]
+                   for r in _requirements("dependencies"))
+    except PackageNotFoundError:
+        return False
+
+
+def test_feature_checks_skip_nothing_on_the_latest_set():
+    """Skips for missing features / opsets are for older sets only: the newest set runs everything."""
+    from jax2onnx.plugin.testcase import all_cases, missing_feature
+    from jax2onnx.testing.installed import max_available_opset
+    from jax2onnx.user_interface import SUPPORTED_OPSETS
+
+    if not _on("latest"):
+        pytest.skip("the installed set is not constraints/latest.txt")
+    assert max_available_opset() == SUPPORTED_OPSETS.stop - 1
+    required = [c for c in all_cases() if c.requires]
+    assert required, "no case declares requires= (the oldest set needs it)"
+    for case in required:
+        assert missing_feature(case) is None, f"{case.family}/{case.name}: {missing_feature(case)}"

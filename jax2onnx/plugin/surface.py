@@ -37,10 +37,10 @@ _LIBRARIES = ("jax", "equinox", "flax")
 #: always the installed one: there these are simply absent, and the primitives an older JAX has
 #: instead are declared in :mod:`jax2onnx.plugin.unsupported` like any other.
 NOT_IN_OLDEST_JAX = {
-    "ormqr": "no lax.linalg.ormqr primitive (its catalog cases skip)",
+    "ormqr": "no ormqr primitive, no jax.scipy.linalg.qr_multiply (their catalog cases skip)",
+    "tile": "jnp.tile traces to reshape + broadcast_in_dim + reshape; no lax.tile (its catalog case skips)",
     "stack": "jnp.stack traces to broadcast_in_dim + concatenate",
     "unstack": "jnp.unstack traces to split + squeeze",
-    "tile": "jnp.tile traces to reshape + broadcast_in_dim + reshape",
 }
 
 
@@ -102,8 +102,11 @@ def enumerate_here() -> dict[str, str]:
                 prev = found.get(value.name)
                 if prev is None or (prev != "jax" and lib == "jax"):
                     found[value.name] = lib
+    # older JAX keeps most batching rules in a plain primitive_batchers dict (newer: a write-only proxy)
+    batchers = [t for t in (getattr(batching, "fancy_primitive_batchers", None), batching.primitive_batchers)
+                if isinstance(t, dict)]
     tables = [mlir._lowerings, ad.primitive_jvps, ad.primitive_transposes,
-              batching.fancy_primitive_batchers, *mlir._platform_specific_lowerings.values()]
+              *batchers, *mlir._platform_specific_lowerings.values()]
     for table in tables:
         for prim in list(table):
             if isinstance(prim, core.Primitive) and prim.name not in found:

@@ -386,10 +386,12 @@ def _ormqr(left, transpose):
 for left in (True, False):
     for transpose in (False, True):
         _case(f"ormqr_{'left' if left else 'right'}{'_t' if transpose else ''}", "lax.linalg.ormqr",
-              fn=_ormqr(left, transpose), inputs=[(5, 3), (5, 2) if left else (2, 5)])
-_case("ormqr_batched", "lax.linalg.ormqr", fn=_ormqr(True, True), inputs=[("B", 6, 4), ("B", 6, 3)])
+              fn=_ormqr(left, transpose), inputs=[(5, 3), (5, 2) if left else (2, 5)],
+              requires=("jax._src.lax.linalg.ormqr",))
+_case("ormqr_batched", "lax.linalg.ormqr", fn=_ormqr(True, True), inputs=[("B", 6, 4), ("B", 6, 3)],
+      requires=("jax._src.lax.linalg.ormqr",))
 _case("qr_multiply", "jax.scipy.linalg.qr_multiply", fn=lambda a, c: jsl.qr_multiply(a, c)[0],
-      inputs=[(5, 3), (2, 5)])
+      inputs=[(5, 3), (2, 5)], requires=("jax.scipy.linalg.qr_multiply",))
 _case("symmetric_product", "lax.linalg.symmetric_product",
       fn=lambda a, c: lax.linalg.symmetric_product(a, c, alpha=2.0, beta=0.5, symmetrize_output=True),
       inputs=[("B", 4, 3), ("B", 4, 4)], input_gen=gen(_normal, symmetric))
