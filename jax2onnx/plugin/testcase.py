@@ -64,8 +64,9 @@ class Testcase:
     opset_xfail: dict[int, str] = field(default_factory=dict)
     family: str = ""
     #: dotted names the case calls that the oldest supported libraries lack (e.g.
-    #: ``"jax.lax.tile"``): where one is missing the case is skipped naming it (a feature
-    #: check, docs/dependencies.md); on the newest tested set all must exist
+    #: ``"jax.lax.tile"``, or ``"jax.lax.linalg.tridiagonal_solve(perturb_singular)"`` for a
+    #: keyword): where one is missing the case is skipped naming it (a feature check,
+    #: docs/dependencies.md); on the newest tested set all must exist
     requires: Sequence[str] = ()
 
     def __post_init__(self):
@@ -153,20 +154,36 @@ def get_case(family: str, name: str) -> Testcase:
     return _CASES[family][name]
 
 
-def _resolves(dotted: str) -> bool:
+_MISSING = object()
+
+
+def _lookup(dotted: str):
+    """The object ``pkg.mod.attr`` names (longest importable module prefix), or ``_MISSING``."""
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):
         try:
             obj = importlib.import_module(".".join(parts[:cut]))
         except ImportError:
             continue
-        try:
-            for attr in parts[cut:]:
-                obj = getattr(obj, attr)
-        except AttributeError:
-            return False
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr, _MISSING)
+            if obj is _MISSING:
+                break
+        return obj
+    return _MISSING
+
+
+def _resolves(dotted: str) -> bool:
+    """``"pkg.mod.attr"`` exists; ``"pkg.mod.fn(param)"``: and ``fn`` takes keyword ``param``."""
+    name, _, param = dotted.partition("(")
+    obj = _lookup(name)
+    if obj is _MISSING:
+        return False
+    if not param:
         return True
-    return False
+    import inspect
+
+    return param.rstrip(")") in inspect.signature(obj).parameters
 
 
 def missing_feature(case: Testcase) -> str | None:

@@ -424,6 +424,9 @@ def _perturbed(dl, d, du, b):
     return lax.linalg.tridiagonal_solve(dl, d, du, b, perturb_singular=True)
 
 
+_PERTURB = ("jax.lax.linalg.tridiagonal_solve(perturb_singular)",)
+
+
 def _shifted_singular(rng, shapes, dtypes):
     """``T - λ_min I`` for a symmetric tridiagonal T (numerically singular: inverse iteration)."""
     (bsz, m), dt = shapes[1], dtypes[1]
@@ -438,11 +441,11 @@ def _shifted_singular(rng, shapes, dtypes):
 
 for m in (1, 2, 5, 32):
     _case(f"tridiagonal_solve_perturbed_{m}", "lax.linalg.tridiagonal_solve", fn=_perturbed,
-          inputs=[("B", m)] * 3 + [("B", m, 2)], input_gen=_tridiag, f64=_f64(m), **_tol(m))
+          inputs=[("B", m)] * 3 + [("B", m, 2)], input_gen=_tridiag, f64=_f64(m), requires=_PERTURB, **_tol(m))
 _case("tridiagonal_solve_perturbed_singular", "lax.linalg.tridiagonal_solve", fn=_perturbed,
-      inputs=[(3, 6)] * 3 + [(3, 6, 2)], input_gen=_shifted_singular, f64=True)
+      inputs=[(3, 6)] * 3 + [(3, 6, 2)], input_gen=_shifted_singular, f64=True, requires=_PERTURB)
 _case("tridiagonal_solve_perturbed_zero", "lax.linalg.tridiagonal_solve", fn=_perturbed,
-      inputs=[(2, 4)] * 3 + [(2, 4, 1)],
+      inputs=[(2, 4)] * 3 + [(2, 4, 1)], requires=_PERTURB,
       input_gen=lambda r, s, d: [np.zeros(s[0], d[0]), np.array([[0, 0, 0, 0], [1, 0, 3, 0]], d[1]),
                                  np.zeros(s[2], d[2]), np.ones(s[3], d[3])])
 
