@@ -5,15 +5,33 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 2
 
-.PHONY: demo test integration nightly generate check-generated parity bench clean
+# Exact versions come from constraints files: latest.txt (the newest tested set, `make test`,
+# CI) and oldest.txt (the oldest supported set, `make test-oldest` in its own venv);
+# pyproject.toml declares the ranges between them (docs/dependencies.md).
+LATEST := constraints/latest.txt
+OLDEST := constraints/oldest.txt
+OLD_VENV := .venv-oldest
+OLD_VPY := $(OLD_VENV)/bin/python
+OLD_STAMP := $(OLD_VENV)/.installed
+TEST_ARGS = -m pytest -q -n $(JOBS) -m "not slow" tests tests2
+
+.PHONY: demo test test-oldest integration nightly generate check-generated parity bench clean
 
 $(VPY):
 	$(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(VPY)
-	$(VPY) -m pip install -q -e ".[test,integration]"
+$(STAMP): pyproject.toml $(LATEST) | $(VPY)
+	$(VPY) -m pip install -q -e ".[test,integration]" -c $(LATEST)
 	touch $(STAMP)
+
+$(OLD_VPY):
+	$(PY) -m venv $(OLD_VENV)
+	$(OLD_VPY) -m pip install -q --upgrade pip
+
+$(OLD_STAMP): pyproject.toml $(OLDEST) | $(OLD_VPY)
+	$(OLD_VPY) -m pip install -q -e ".[test,integration]" -c $(OLDEST)
+	touch $(OLD_STAMP)
 
 demo: $(STAMP)
 	$(VPY) -m jax2onnx.demo
@@ -27,7 +45,11 @@ check-generated: $(STAMP)
 	$(VPY) scripts2/generate_tests2.py --check
 
 test: $(STAMP)
-	HYPOTHESIS_PROFILE=ci $(VPY) -m pytest -q -n $(JOBS) -m "not slow" tests tests2
+	HYPOTHESIS_PROFILE=ci $(VPY) $(TEST_ARGS)
+
+# The same suite against the oldest supported versions (constraints/oldest.txt), in .venv-oldest.
+test-oldest: $(OLD_STAMP)
+	HYPOTHESIS_PROFILE=ci $(OLD_VPY) $(TEST_ARGS)
 
 # Real models from real libraries (Keras export, Hugging Face Flax, Haiku, Linen RNNs,
 # Equinox, diffrax), slow ones included; `make test` runs their CI subset (not slow).
@@ -53,4 +75,4 @@ bench: $(STAMP)
 	$(VPY) -m benchmarks.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .artifacts .pytest_cache
+	rm -rf $(VENV) $(OLD_VENV) .artifacts .pytest_cache

@@ -104,8 +104,38 @@ def render() -> tuple[str, list[str], list[str]]:
             lines.append(f"| `{name}` | {lib} | unsupported | {reason} | {instead} |")
         else:
             lines.append(f"| `{name}` | {lib} | **undeclared** | | |")
+    lines += _across_the_range(prims, declared)
     lines.append("")
     return "\n".join(lines), missing, stale
+
+
+def _oldest_pin(name: str) -> str:
+    for line in (ROOT / "constraints" / "oldest.txt").read_text().splitlines():
+        if line.split("==", 1)[0].strip().lower() == name:
+            return line.split("==", 1)[1].strip()
+    return "?"
+
+
+def _across_the_range(prims, declared) -> list[str]:
+    """Notes for the rest of the supported range: the table above is the installed JAX only."""
+    from jax2onnx.plugin.surface import NOT_IN_OLDEST_JAX
+
+    older = sorted(n for n in declared if n not in prims)
+    lines = [
+        "",
+        "## Across the supported JAX range",
+        "",
+        f"The table is the installed jax; the supported range starts at jax {_oldest_pin('jax')} "
+        "(`constraints/oldest.txt`, `make test-oldest`, docs/dependencies.md), whose primitives differ:",
+        "",
+        "| primitive | not in older JAX: what the oldest supported jax does instead |",
+        "|---|---|",
+    ]
+    lines += [f"| `{n}` | {why} |" for n, why in sorted(NOT_IN_OLDEST_JAX.items())]
+    if older:
+        lines += ["", "Declared unsupported for other JAX versions (absent from the installed one): "
+                  + ", ".join(f"`{n}`" for n in older) + "."]
+    return lines
 
 
 def main(argv=None) -> int:

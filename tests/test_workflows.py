@@ -59,3 +59,20 @@ def test_nightly_is_scheduled_runs_the_gate_and_uploads_the_parity_record():
     with open(os.path.join(ROOT, "Makefile")) as f:
         nightly = re.search(r"^nightly:.*\n((?:\t.*\n)+)", f.read(), flags=re.M).group(1)
     assert "scripts/parity_report.py" in nightly and "|| true" not in nightly
+
+
+def test_nightly_runs_the_suite_against_the_oldest_supported_set():
+    wf = _load("nightly.yml")
+    jobs = [job for job in wf["jobs"].values()
+            if any(s.get("run", "").strip() == "make test-oldest" for s in job["steps"])]
+    assert jobs, "nightly.yml must run `make test-oldest` (docs/dependencies.md)"
+    assert any(str(s.get("with", {}).get("python-version")) == "3.11" for s in jobs[0]["steps"])
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        text = f.read()
+    # the oldest set runs exactly the suite `make test` runs, each from its own constraints file
+    test = re.search(r"^test:.*\n((?:\t.*\n)+)", text, flags=re.M).group(1)
+    oldest = re.search(r"^test-oldest:.*\n((?:\t.*\n)+)", text, flags=re.M).group(1)
+    assert "$(TEST_ARGS)" in test and "$(TEST_ARGS)" in oldest
+    assert re.search(r'pip install -q -e "\.\[test,integration\]" -c \$\(LATEST\)', text)
+    assert re.search(r'pip install -q -e "\.\[test,integration\]" -c \$\(OLDEST\)', text)
+    assert "LATEST := constraints/latest.txt" in text and "OLDEST := constraints/oldest.txt" in text

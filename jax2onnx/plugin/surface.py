@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-__all__ = ["installed_primitives", "IMPORTED_MODULES"]
+__all__ = ["installed_primitives", "IMPORTED_MODULES", "NOT_IN_OLDEST_JAX"]
 
 #: the public entry points whose import defines the surface users can reach
 IMPORTED_MODULES = (
@@ -31,6 +31,17 @@ IMPORTED_MODULES = (
 )
 
 _LIBRARIES = ("jax", "equinox", "flax")
+
+#: primitives the onnx_ir pipeline lowers that the oldest supported JAX (constraints/oldest.txt)
+#: does not define yet, with what that JAX does instead (docs/dependencies.md). The surface is
+#: always the installed one: there these are simply absent, and the primitives an older JAX has
+#: instead are declared in :mod:`jax2onnx.plugin.unsupported` like any other.
+NOT_IN_OLDEST_JAX = {
+    "ormqr": "no ormqr primitive, no jax.scipy.linalg.qr_multiply (their catalog cases skip)",
+    "tile": "jnp.tile traces to reshape + broadcast_in_dim + reshape; no lax.tile (its catalog case skips)",
+    "stack": "jnp.stack traces to broadcast_in_dim + concatenate",
+    "unstack": "jnp.unstack traces to split + squeeze",
+}
 
 
 def _library_of(module_name: str) -> str | None:
@@ -91,8 +102,11 @@ def enumerate_here() -> dict[str, str]:
                 prev = found.get(value.name)
                 if prev is None or (prev != "jax" and lib == "jax"):
                     found[value.name] = lib
+    # older JAX keeps most batching rules in a plain primitive_batchers dict (newer: a write-only proxy)
+    batchers = [t for t in (getattr(batching, "fancy_primitive_batchers", None), batching.primitive_batchers)
+                if isinstance(t, dict)]
     tables = [mlir._lowerings, ad.primitive_jvps, ad.primitive_transposes,
-              batching.fancy_primitive_batchers, *mlir._platform_specific_lowerings.values()]
+              *batchers, *mlir._platform_specific_lowerings.values()]
     for table in tables:
         for prim in list(table):
             if isinstance(prim, core.Primitive) and prim.name not in found:

@@ -63,6 +63,11 @@ class Testcase:
     #: opset -> reason: that ``op<k>`` variant is a known gap (strict xfail in tests2)
     opset_xfail: dict[int, str] = field(default_factory=dict)
     family: str = ""
+    #: dotted names the case calls that the oldest supported libraries lack (e.g.
+    #: ``"jax.lax.tile"``, or ``"jax.lax.linalg.tridiagonal_solve(perturb_singular)"`` for a
+    #: keyword): where one is missing the case is skipped naming it (a feature check,
+    #: docs/dependencies.md); on the newest tested set all must exist
+    requires: Sequence[str] = ()
 
     def __post_init__(self):
         if self.ir_only is not None:
@@ -147,3 +152,48 @@ def all_cases(family: str | None = None) -> list[Testcase]:
 def get_case(family: str, name: str) -> Testcase:
     _load_all()
     return _CASES[family][name]
+
+
+_MISSING = object()
+
+
+def _lookup(dotted: str):
+    """The object ``pkg.mod.attr`` names (longest importable module prefix), or ``_MISSING``."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr, _MISSING)
+            if obj is _MISSING:
+                break
+        return obj
+    return _MISSING
+
+
+def _resolves(dotted: str) -> bool:
+    """``"pkg.mod.attr"`` exists; ``"pkg.mod.fn(param)"``: and ``fn`` takes keyword ``param``."""
+    name, _, param = dotted.partition("(")
+    obj = _lookup(name)
+    if obj is _MISSING:
+        return False
+    if not param:
+        return True
+    import inspect
+
+    return param.rstrip(")") in inspect.signature(obj).parameters
+
+
+def missing_feature(case: Testcase) -> str | None:
+    """A skip reason naming the first of ``case.requires`` the installed libraries lack, else None."""
+    for dotted in case.requires:
+        if not _resolves(dotted):
+            lib = dotted.split(".", 1)[0]
+            try:
+                version = importlib.import_module(lib).__version__
+            except (ImportError, AttributeError):
+                version = "(not installed)"
+            return f"the installed {lib} {version} has no {dotted} (added in a newer {lib})"
+    return None

@@ -140,7 +140,9 @@ def rem(ctx, x, y, **_):
     """C ``fmod`` semantics (sign of the dividend): ONNX ``Mod(fmod=1)``.
 
     Integers: XLA defines ``x % 0 = x``; ORT would trap on 0 (and on INT_MIN % -1),
-    so 0 and -1 divisors are replaced by 1 (``x % -1 == x % 1 == 0``).
+    so 0 and -1 divisors are replaced by 1 (``x % -1 == x % 1 == 0``). Unsigned: ``fmod=0``,
+    the same remainder without signs, kept in integer arithmetic (onnxruntime 1.31's
+    ``fmod=1`` rounds uint64 dividends above 2**53 through double).
     """
     dtype = _dt(ctx.in_avals[0])
     if dtype.kind not in "iu":
@@ -148,7 +150,7 @@ def rem(ctx, x, y, **_):
     is_zero = ctx.op("Equal", y, const(ctx, 0, dtype))
     bad = is_zero if dtype.kind == "u" else ctx.op("Or", is_zero, ctx.op("Equal", y, const(ctx, -1, dtype)))
     safe = where(ctx, bad, const(ctx, 1, dtype), y, dtype)
-    return where(ctx, is_zero, x, ctx.op("Mod", x, safe, fmod=1), dtype)
+    return where(ctx, is_zero, x, ctx.op("Mod", x, safe, fmod=0 if dtype.kind == "u" else 1), dtype)
 
 
 @register(PIPELINE, "clamp")

@@ -110,10 +110,13 @@ def tridiagonal(ctx, a, *, lower=True, **_):
         w, store = sym, sym
         taus = ctx.op("Expand", zero, ctx.shape(batch + (0,)))
     d = ctx.op("ReduceSum", ctx.op("Where", ctx.const(np.eye(n, dtype=bool)), w, zero), axes(ctx, -1), keepdims=0)
-    e = ctx.op("ReduceSum", ctx.op("Where", ctx.const(np.eye(n, k=-1, dtype=bool)[:, :max(n - 1, 0)]),
-                                   ctx.op("Slice", w, ctx.const(np.array([0], np.int64)),
-                                          ctx.const(np.array([max(n - 1, 0)], np.int64)), axes(ctx, -1)), zero),
-               axes(ctx, -2), keepdims=0)
+    if n > 1:
+        e = ctx.op("ReduceSum", ctx.op("Where", ctx.const(np.eye(n, k=-1, dtype=bool)[:, :n - 1]),
+                                       ctx.op("Slice", w, ctx.const(np.array([0], np.int64)),
+                                              ctx.const(np.array([n - 1], np.int64)), axes(ctx, -1)), zero),
+                   axes(ctx, -2), keepdims=0)
+    else:  # no off-diagonal (onnxruntime 1.31 keeps the reduced axis of an empty ReduceSum)
+        e = ctx.op("Expand", zero, ctx.shape(batch + (0,)))
     # lower part (diagonal and below) from the reduction, strict upper the input's
     arr = ctx.op("Where", ctx.const(tri_mask(n, True)), _packed(ctx, w, store, n), x)
     if not lower:

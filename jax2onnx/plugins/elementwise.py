@@ -165,7 +165,9 @@ def rem(ctx, eqn):
     if dtype.kind == "i":
         bad = ctx.node1("Or", [zero, ctx.node1("Equal", [y, const(ctx, -1, dtype)])])
     safe = where_any(ctx, bad, const(ctx, 1, dtype), y, dtype)
-    r = ctx.node1("Mod", [x, safe], fmod=1)
+    # unsigned: fmod=0 is the same remainder in integer arithmetic (onnxruntime 1.31's fmod=1
+    # rounds uint64 dividends above 2**53 through double: wrong numbers on the oldest set)
+    r = ctx.node1("Mod", [x, safe], fmod=0 if dtype.kind == "u" else 1)
     where_any(ctx, zero, x, r, dtype, out)
 
 

@@ -386,10 +386,12 @@ def _ormqr(left, transpose):
 for left in (True, False):
     for transpose in (False, True):
         _case(f"ormqr_{'left' if left else 'right'}{'_t' if transpose else ''}", "lax.linalg.ormqr",
-              fn=_ormqr(left, transpose), inputs=[(5, 3), (5, 2) if left else (2, 5)])
-_case("ormqr_batched", "lax.linalg.ormqr", fn=_ormqr(True, True), inputs=[("B", 6, 4), ("B", 6, 3)])
+              fn=_ormqr(left, transpose), inputs=[(5, 3), (5, 2) if left else (2, 5)],
+              requires=("jax._src.lax.linalg.ormqr",))
+_case("ormqr_batched", "lax.linalg.ormqr", fn=_ormqr(True, True), inputs=[("B", 6, 4), ("B", 6, 3)],
+      requires=("jax._src.lax.linalg.ormqr",))
 _case("qr_multiply", "jax.scipy.linalg.qr_multiply", fn=lambda a, c: jsl.qr_multiply(a, c)[0],
-      inputs=[(5, 3), (2, 5)])
+      inputs=[(5, 3), (2, 5)], requires=("jax.scipy.linalg.qr_multiply",))
 _case("symmetric_product", "lax.linalg.symmetric_product",
       fn=lambda a, c: lax.linalg.symmetric_product(a, c, alpha=2.0, beta=0.5, symmetrize_output=True),
       inputs=[("B", 4, 3), ("B", 4, 4)], input_gen=gen(_normal, symmetric))
@@ -422,6 +424,9 @@ def _perturbed(dl, d, du, b):
     return lax.linalg.tridiagonal_solve(dl, d, du, b, perturb_singular=True)
 
 
+_PERTURB = ("jax.lax.linalg.tridiagonal_solve(perturb_singular)",)
+
+
 def _shifted_singular(rng, shapes, dtypes):
     """``T - λ_min I`` for a symmetric tridiagonal T (numerically singular: inverse iteration)."""
     (bsz, m), dt = shapes[1], dtypes[1]
@@ -436,11 +441,11 @@ def _shifted_singular(rng, shapes, dtypes):
 
 for m in (1, 2, 5, 32):
     _case(f"tridiagonal_solve_perturbed_{m}", "lax.linalg.tridiagonal_solve", fn=_perturbed,
-          inputs=[("B", m)] * 3 + [("B", m, 2)], input_gen=_tridiag, f64=_f64(m), **_tol(m))
+          inputs=[("B", m)] * 3 + [("B", m, 2)], input_gen=_tridiag, f64=_f64(m), requires=_PERTURB, **_tol(m))
 _case("tridiagonal_solve_perturbed_singular", "lax.linalg.tridiagonal_solve", fn=_perturbed,
-      inputs=[(3, 6)] * 3 + [(3, 6, 2)], input_gen=_shifted_singular, f64=True)
+      inputs=[(3, 6)] * 3 + [(3, 6, 2)], input_gen=_shifted_singular, f64=True, requires=_PERTURB)
 _case("tridiagonal_solve_perturbed_zero", "lax.linalg.tridiagonal_solve", fn=_perturbed,
-      inputs=[(2, 4)] * 3 + [(2, 4, 1)],
+      inputs=[(2, 4)] * 3 + [(2, 4, 1)], requires=_PERTURB,
       input_gen=lambda r, s, d: [np.zeros(s[0], d[0]), np.array([[0, 0, 0, 0], [1, 0, 3, 0]], d[1]),
                                  np.zeros(s[2], d[2]), np.ones(s[3], d[3])])
 

@@ -67,7 +67,7 @@ testcase(F, "unstack", "jnp.unstack", fn=lambda x: jnp.unstack(x, axis=1), input
 testcase(F, "unstack_batch_axis", "jnp.unstack", fn=lambda x: jnp.unstack(x * 2.0), inputs=[(3, "B")],
          f64=True, **_FROZEN)
 testcase(F, "tile", "lax.tile", fn=lambda x: lax.tile(x, (2, 3)),
-         inputs=[("B", 4)], f64=True, **_FROZEN)
+         inputs=[("B", 4)], f64=True, requires=("jax.lax.tile",), **_FROZEN)
 testcase(F, "reduce_monoids", "lax.reduce",
          fn=lambda x, y: lax.reduce((x, y), (0.0, 1.0), lambda a, b: (a[0] + b[0], a[1] * b[1]), (1,)),
          inputs=[("B", 5), ("B", 5)], f64=True, forbid_ops=("Loop",), **_FROZEN)

@@ -10,6 +10,9 @@ one ``Attention`` node, so its batching rule is Approach B (:mod:`.attention`).
 
 from __future__ import annotations
 
+import inspect
+
+import jax
 import numpy as np
 
 from ..custom import declare
@@ -123,8 +126,19 @@ def _unpack_standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, wher
     return (x,), {"axes": axes, "epsilon": eps, "algorithm": algorithm}
 
 
+# feature check: ``jax.nn.standardize(..., algorithm=)`` is newer than the oldest supported JAX
+# (docs/dependencies.md); without it the original is called as that JAX defines it
+_STANDARDIZE_ALGORITHM = "algorithm" in inspect.signature(jax.nn.standardize).parameters
+
+
+def _apply_standardize(orig, x, axes, epsilon, algorithm):
+    if _STANDARDIZE_ALGORITHM:
+        return orig(x, axis=axes, epsilon=epsilon, algorithm=algorithm)
+    return orig(x, axis=axes, epsilon=epsilon)
+
+
 declare("nn.standardize", family=FAMILY, targets=[(NN, "standardize")], unpack=_unpack_standardize,
-        apply=lambda orig, x, axes, epsilon, algorithm: orig(x, axis=axes, epsilon=epsilon, algorithm=algorithm),
+        apply=_apply_standardize,
         fallback=fb.standardize,
         onnx_ops=("LayerNormalization",), docs=_D.format("standardize"))
 
