@@ -130,7 +130,7 @@ def fuse_enabled() -> bool:
 
 
 #: default of :func:`loop_unroll_budget`: nodes a static loop may grow into when unrolled
-LOOP_UNROLL_BUDGET = 128
+LOOP_UNROLL_BUDGET = 64
 
 
 def loop_unroll_budget() -> int:

@@ -65,8 +65,13 @@ def physical_aval(aval):
 
 def ir_type_shape(aval) -> tuple[ir.TensorType, ir.Shape]:
     """The ONNX type and shape of a value of ``aval`` (fresh objects each call)."""
-    dtype, dims = _onnx_type_dims(tuple(aval.shape), aval.dtype)
+    dtype, dims = onnx_type_dims(aval)
     return ir.TensorType(dtype), ir.Shape(dims)
+
+
+def onnx_type_dims(aval) -> tuple[ir.DataType, tuple]:
+    """The ONNX element type and dims of a value of ``aval`` (cached; nothing to mutate)."""
+    return _onnx_type_dims(tuple(aval.shape), aval.dtype)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -39,6 +39,8 @@ checks its op-type set).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import onnx_ir as ir
 
@@ -382,7 +384,7 @@ def _sink(loop: _Loop, build: _Builder) -> bool:
         if f.producer() is None or f.producer().graph is not body or f.shape is None:
             continue  # a body input or an outer value: nothing per step to save
         needs_copy = f.is_graph_output()
-        per_row = int(np.prod([d for d in f.shape.dims if isinstance(d, int)]))
+        per_row = math.prod(d for d in f.shape.dims if isinstance(d, int))
         if needs_copy and (len(cone) < 2 or per_row > _SINK_COPY_MAX_ELEMENTS):
             continue  # a copy per step (the value is also the state) must stay cheap
         src = f

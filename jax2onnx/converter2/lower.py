@@ -35,9 +35,11 @@ def value_of(ctx: IrContext, atom) -> ir.Value:
 def _stamp(value: ir.Value, aval) -> None:
     """Give a freshly produced value the dtype/shape the jaxpr says it has."""
     if value.type is None or value.shape is None:
-        dtype, shape = keys.ir_type_shape(aval)  # typed PRNG keys: their uint32 key data
-        value.type = value.type or dtype
-        value.shape = value.shape if value.shape is not None else shape
+        dtype, dims = keys.onnx_type_dims(aval)  # typed PRNG keys: their uint32 key data
+        if value.type is None:
+            value.type = ir.TensorType(dtype)
+        if value.shape is None:
+            value.shape = ir.Shape(dims)
 
 
 def _scope_of(eqn) -> str:

@@ -731,8 +731,10 @@ def optimize(model: ir.Model) -> ir.Model:
 
         if optimize_loops(model):
             sweep = Sweep(model)
-    if "Identity" in sweep.op_types:
-        _SafeIdentityElimination().call(model)
+    if "Identity" in sweep.op_types:  # only the Identity nodes, not a walk of every graph
+        eliminate = _SafeIdentityElimination()._try_eliminate_identity_node
+        for node in list(sweep.live({"Identity"})):
+            eliminate(node)
     FoldConstantsPass(sweep).call(model)
     FuseTransposesPass(sweep).call(model)
     if "Transpose" in sweep.op_types:

@@ -83,7 +83,7 @@ def scan_symbolic(c, xs):
 
 
 def scan_long(c):
-    """200 steps × a few nodes exceeds the default budget (128 nodes): the Scan stays."""
+    """200 steps × a few nodes exceeds the default budget (64 nodes): the Scan stays."""
     return lax.scan(lambda c, _: (c * 0.99 + 0.01, jnp.sum(c)), c, None, length=200)
 
 
