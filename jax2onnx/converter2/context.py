@@ -93,7 +93,7 @@ class NodeList:
 
 
 class IrContext:
-    """Builds one graph (the main graph or a subgraph) on an ``onnx_ir`` tape."""
+    """Builds one graph (the main graph or a subgraph); its nodes collect in ``tape``."""
 
     def __init__(self, opset: int, parent: "IrContext | None" = None, name: str = "main"):
         self.opset = opset
