@@ -214,44 +214,35 @@ def _norm_tail(ctx, sqrt, x, num, axes):
 
 
 def _emit_layer_norm(ctx, sqrt, x, num, axes, eps) -> bool:
-    if ctx.opset < 17 or x.dtype not in _ORT_FLOAT or not _trailing(axes, len(x.shape)):
+    return _emit_norm(ctx, sqrt, x, num, axes, eps, "LayerNormalization", 17, _ORT_FLOAT)
+
+
+def _emit_rms_norm(ctx, sqrt, x, axes, eps) -> bool:
+    return _emit_norm(ctx, sqrt, x, x, axes, eps, "RMSNormalization", 23, _ANY_FLOAT)
+
+
+def _emit_norm(ctx, sqrt, x, num, axes, eps, op_type, since, dtypes) -> bool:
+    """One ``op_type`` node for the matched normalization (scale of ones when the model has
+    none); RMSNormalization has no bias input, so a bias stays an Add after it."""
+    if ctx.opset < since or x.dtype not in dtypes or not _trailing(axes, len(x.shape)):
         return False
     tail = _norm_tail(ctx, sqrt, x, num, axes)
     if tail is None:
         return False
     y, scale, bias = tail
+    short = "LayerNorm" if op_type == "LayerNormalization" else "RMSNorm"
     if scale is None:
         norm = [x.shape[a] for a in axes]
-        scale = ctx.const(sqrt, np.ones(norm, dtype=x.dtype.numpy()), f"{sqrt.name or 'ln'}_ones")
-    inputs = [x, scale] + ([bias] if bias is not None else [])
-    node = ctx.node(sqrt, "LayerNormalization", inputs,
-                    [ir.AttrInt64("axis", axes[0]), ir.AttrFloat32("epsilon", eps)], name=f"{sqrt.name}_LayerNorm")
+        scale = ctx.const(sqrt, np.ones(norm, dtype=x.dtype.numpy()), f"{sqrt.name or short.lower()}_ones")
+    inputs = [x, scale] + ([bias] if bias is not None and op_type == "LayerNormalization" else [])
+    node = ctx.node(sqrt, op_type, inputs,
+                    [ir.AttrInt64("axis", axes[0]), ir.AttrFloat32("epsilon", eps)], name=f"{sqrt.name}_{short}")
     _move_to(node, y)
-    m.replace(y, node.outputs[0])
-    ctx.done("LayerNormalization")
-    return True
-
-
-def _emit_rms_norm(ctx, sqrt, x, axes, eps) -> bool:
-    if ctx.opset < 23 or x.dtype not in _ANY_FLOAT or not _trailing(axes, len(x.shape)):
-        return False
-    tail = _norm_tail(ctx, sqrt, x, x, axes)
-    if tail is None:
-        return False
-    y, scale, bias = tail
-    if scale is None:
-        norm = [x.shape[a] for a in axes]
-        scale = ctx.const(sqrt, np.ones(norm, dtype=x.dtype.numpy()), f"{sqrt.name or 'rms'}_ones")
-    node = ctx.node(sqrt, "RMSNormalization", [x, scale],
-                    [ir.AttrInt64("axis", axes[0]), ir.AttrFloat32("epsilon", eps)], name=f"{sqrt.name}_RMSNorm")
     out = node.outputs[0]
-    if bias is not None:  # ONNX RMSNormalization has no bias input
-        _move_to(node, y)
+    if bias is not None and op_type == "RMSNormalization":
         out = ctx.node(y.producer(), "Add", [out, bias], name=f"{sqrt.name}_RMSNorm_bias").outputs[0]
-    else:
-        _move_to(node, y)
     m.replace(y, out)
-    ctx.done("RMSNormalization")
+    ctx.done(op_type)
     return True
 
 
