@@ -241,6 +241,14 @@ def cholesky_update(ctx, r, w, **_):
 
 
 # ---- tridiagonal_solve ---------------------------------------------------------------------
+def _backward_rows(s, it, top):
+    """Row ``i = top - it`` of a backward sweep (scalar), and rows i, i+1, i+2 (clamped to
+    ``top``) as length-1 index vectors."""
+    i = s.op("Sub", top, it)
+    nxt = [as_vector(s, s.op("Min", s.op("Add", i, s.const(np.array(k, np.int64))), top)) for k in (1, 2)]
+    return i, as_vector(s, i), nxt[0], nxt[1]
+
+
 @register(PIPELINE, "tridiagonal_solve")
 def tridiagonal_solve(ctx, dl, d, du, b, *, perturb_singular=False, **_):
     """LAPACK ``gtsv``: Gaussian elimination with partial pivoting between neighbouring
@@ -307,10 +315,7 @@ def tridiagonal_solve(ctx, dl, d, du, b, *, perturb_singular=False, **_):
     top = ctx.const(np.array(m - 1, np.int64))
 
     def back(s, it, x):
-        i = s.op("Sub", top, it)
-        i1 = as_vector(s, i)
-        j1 = as_vector(s, s.op("Min", s.op("Add", i, s.const(np.array(1, np.int64))), top))
-        k1 = as_vector(s, s.op("Min", s.op("Add", i, s.const(np.array(2, np.int64))), top))
+        i, i1, j1, k1 = _backward_rows(s, it, top)
         r = s.op("Sub", take_row(s, bb, i1), s.op("Mul", s.op("Unsqueeze", pick(s, uu, i1), axes(s, -1)),
                                                  take_row(s, x, j1)))
         r = s.op("Sub", r, s.op("Mul", s.op("Unsqueeze", pick(s, u2, i1), axes(s, -1)), take_row(s, x, k1)))
@@ -438,10 +443,7 @@ def tridiagonal_solve_perturbed(ctx, dl, d, du, b, dt):
     top = ctx.const(np.array(m - 1, np.int64))
 
     def back(s, it, xs):
-        i = s.op("Sub", top, it)
-        i1 = as_vector(s, i)
-        j1 = as_vector(s, s.op("Min", s.op("Add", i, s.const(np.array(1, np.int64))), top))
-        k1 = as_vector(s, s.op("Min", s.op("Add", i, s.const(np.array(2, np.int64))), top))
+        i, i1, j1, k1 = _backward_rows(s, it, top)
         c1 = s.op("Where", s.op("Equal", i, top), zero, pick(s, u1, i1))
         r = s.op("Sub", take_row(s, x, i1), s.op("Mul", s.op("Unsqueeze", c1, axes(s, -1)), take_row(s, xs, j1)))
         r = s.op("Sub", r, s.op("Mul", s.op("Unsqueeze", pick(s, u2, i1), axes(s, -1)), take_row(s, xs, k1)))
