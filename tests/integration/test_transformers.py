@@ -73,7 +73,7 @@ def test_bert(record_property):
                        intermediate_size=64, max_position_embeddings=64)
     model, params = _build(T.FlaxBertModel, cfg)
     fn = lambda ids: model(ids, params=params).last_hidden_state  # noqa: E731
-    _run(record_property, "BERT (2 layers)", fn, *_text(fn), fused=LN_GELU)
+    _run(record_property, "BERT (2 layers)", fn, *_text(fn), fused=LN_GELU + ("Attention",))
 
 
 @slow
@@ -92,7 +92,7 @@ def test_llama(record_property):
                         num_key_value_heads=2, intermediate_size=64, max_position_embeddings=64)
     model, params = _build(T.FlaxLlamaForCausalLM, cfg)
     fn = lambda ids: model(ids, params=params).logits  # noqa: E731
-    _run(record_property, "Llama LM (2 layers, GQA)", fn, *_text(fn))
+    _run(record_property, "Llama LM (2 layers, GQA)", fn, *_text(fn), fused=("RMSNormalization", "Attention"))
 
 
 @slow
